@@ -1,0 +1,1 @@
+"""Tsunagu: the shared DX platform of Tokyo and its 62 municipalities."""

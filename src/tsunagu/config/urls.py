@@ -1,0 +1,15 @@
+from django.urls import include, path
+
+from tsunagu.config.api import api
+
+urlpatterns = [
+    path("accounts/", include("tsunagu.accounts.urls")),
+    path("notifications/", include("tsunagu.notifications.urls")),
+    path("api/v1/", api.urls),
+    path("", include("tsunagu.core.urls")),
+]
+
+handler400 = "tsunagu.core.views.bad_request_view"
+handler403 = "tsunagu.core.views.permission_denied_view"
+handler404 = "tsunagu.core.views.not_found_view"
+handler500 = "tsunagu.core.views.server_error_view"

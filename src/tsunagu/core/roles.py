@@ -1,0 +1,86 @@
+"""Roles and what each may do.
+
+Permissions are enforced in selectors and services through :func:`can`; templates only use the
+same function to decide what to show.
+"""
+
+from __future__ import annotations
+
+import enum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    TOKYO_ADMIN = "tokyo_admin", _("Tokyo platform administrator")
+    TOKYO_SECOPS = "tokyo_secops", _("Tokyo security-cloud operator")
+    TOKYO_COORDINATOR = "tokyo_coordinator", _("Tokyo DX-support coordinator")
+    MUNI_CIO = "muni_cio", _("Municipal CIO")
+    MUNI_STAFF = "muni_staff", _("Municipal DX/IT staff")
+    MUNI_DX_LEADER = "muni_dx_leader", _("Municipal DX leader")
+    EXPERT = "expert", _("External expert")
+    AUDITOR = "auditor", _("Auditor")
+
+
+TOKYO_ROLES = frozenset({Role.TOKYO_ADMIN, Role.TOKYO_SECOPS, Role.TOKYO_COORDINATOR})
+MUNICIPAL_ROLES = frozenset({Role.MUNI_CIO, Role.MUNI_STAFF, Role.MUNI_DX_LEADER})
+# Roles whose members must use a second factor whatever their organisation decides.
+MFA_MANDATORY_ROLES = TOKYO_ROLES | {Role.AUDITOR}
+
+
+class Cap(enum.StrEnum):
+    """Capabilities. A role grants a set; scope (own organisation or all) is part of the name."""
+
+    ORG_EDIT_OWN = "org.edit_own"
+    ORG_EDIT_ANY = "org.edit_any"
+    ORG_SET_MFA_POLICY_OWN = "org.set_mfa_policy_own"
+    MEMBERS_VIEW_OWN = "members.view_own"
+    MEMBERS_VIEW_ANY = "members.view_any"
+    AUDIT_VIEW_OWN = "audit.view_own"
+    AUDIT_VIEW_ANY = "audit.view_any"
+    AUDIT_VERIFY = "audit.verify"
+    JOBS_VIEW_ANY = "jobs.view_any"
+    WRITE = "write"  # may change anything at all (auditors may not)
+
+
+_ALL_WRITE = {Cap.WRITE}
+ROLE_CAPS: dict[str, frozenset[Cap]] = {
+    Role.TOKYO_ADMIN: frozenset(
+        {
+            Cap.WRITE,
+            Cap.ORG_EDIT_ANY,
+            Cap.ORG_EDIT_OWN,
+            Cap.MEMBERS_VIEW_ANY,
+            Cap.MEMBERS_VIEW_OWN,
+            Cap.AUDIT_VIEW_ANY,
+            Cap.AUDIT_VIEW_OWN,
+            Cap.AUDIT_VERIFY,
+            Cap.JOBS_VIEW_ANY,
+        }
+    ),
+    Role.TOKYO_SECOPS: frozenset(_ALL_WRITE | {Cap.MEMBERS_VIEW_OWN}),
+    Role.TOKYO_COORDINATOR: frozenset(_ALL_WRITE | {Cap.MEMBERS_VIEW_OWN, Cap.MEMBERS_VIEW_ANY}),
+    Role.MUNI_CIO: frozenset(
+        _ALL_WRITE
+        | {
+            Cap.ORG_EDIT_OWN,
+            Cap.ORG_SET_MFA_POLICY_OWN,
+            Cap.MEMBERS_VIEW_OWN,
+            Cap.AUDIT_VIEW_OWN,
+        }
+    ),
+    Role.MUNI_STAFF: frozenset(_ALL_WRITE | {Cap.ORG_EDIT_OWN, Cap.MEMBERS_VIEW_OWN}),
+    Role.MUNI_DX_LEADER: frozenset(_ALL_WRITE | {Cap.MEMBERS_VIEW_OWN}),
+    Role.EXPERT: frozenset(_ALL_WRITE),
+    Role.AUDITOR: frozenset(
+        {
+            Cap.MEMBERS_VIEW_ANY,
+            Cap.MEMBERS_VIEW_OWN,
+            Cap.AUDIT_VIEW_ANY,
+            Cap.AUDIT_VIEW_OWN,
+            Cap.AUDIT_VERIFY,
+            Cap.JOBS_VIEW_ANY,
+        }
+    ),
+}
