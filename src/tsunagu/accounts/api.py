@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from ninja.security import HttpBearer, SessionAuth
 
 from tsunagu.core.api_support import ERRORS, api_actor
@@ -102,7 +102,7 @@ def token_list_api(request: HttpRequest) -> Any:
     auth=SessionAuth(),
     summary="Issue an API token",
 )
-def token_create_api(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[str, Any]]:
+def token_create_api(request: HttpRequest, payload: TokenIn) -> Status[dict[str, Any]]:
     token, secret = services.api_token_create(
         actor=api_actor(request),
         name=payload.name,
@@ -111,7 +111,7 @@ def token_create_api(request: HttpRequest, payload: TokenIn) -> tuple[int, dict[
     )
     data = TokenOut.from_orm(token).dict()
     data["token"] = secret
-    return 201, data
+    return Status(201, data)
 
 
 @router.delete(

@@ -265,7 +265,7 @@ def _totp_match(device: TotpDevice, code: str) -> int | None:
     code = "".join(ch for ch in code if ch.isdigit())
     if len(code) != 6:
         return None
-    totp = pyotp.TOTP(unseal(device.secret_encrypted))
+    totp = pyotp.TOTP(unseal(bytes(device.secret_encrypted)))
     now = timezone.now()
     step_now = int(now.timestamp()) // totp.interval
     for step in (step_now, step_now - 1, step_now + 1):

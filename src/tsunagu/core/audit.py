@@ -66,7 +66,7 @@ def audit_record(
         entry = AuditEntry(
             seq=head.last_seq + 1,
             created_at=timezone.now(),
-            actor_id=actor.pk if actor is not None and actor.is_authenticated else None,  # type: ignore[misc]
+            actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
             actor_label=_actor_label(actor),
             organization_id=org_id,
             action=action,

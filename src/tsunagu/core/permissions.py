@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from .errors import PermissionDenied
 from .roles import ROLE_CAPS, TOKYO_ROLES, Cap, Role
@@ -12,7 +12,7 @@ class Actor(Protocol):
     """The part of a user that authorisation needs (``accounts.User`` satisfies it)."""
 
     @property
-    def pk(self) -> object: ...
+    def pk(self) -> Any: ...
 
     @property
     def is_authenticated(self) -> bool: ...

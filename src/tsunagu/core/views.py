@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from tsunagu.accounts.models import User
+
 from . import selectors, services
 from .charts import Bar, bar_chart
 from .errors import DomainError, NotFound, PermissionDenied
@@ -30,6 +32,12 @@ MODEL_TONES = {
 }
 
 
+def _actor(request: HttpRequest) -> User:
+    """The signed-in user (views are all behind ``login_required``)."""
+    assert isinstance(request.user, User)
+    return request.user
+
+
 def _domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
     return render(
         request,
@@ -45,29 +53,29 @@ def _domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    user = request.user
+    user = _actor(request)
     from tsunagu.notifications.selectors import notification_list
 
     ctx: dict[str, Any] = {
-        "org": user.organization,  # type: ignore[union-attr]
-        "recent_notifications": notification_list(actor=user)[:5],  # type: ignore[arg-type]
-        "role": user.role,  # type: ignore[union-attr]
+        "org": user.organization,
+        "recent_notifications": notification_list(actor=user)[:5],
+        "role": user.role,
     }
-    models = selectors.network_model_counts(actor=user)  # type: ignore[arg-type]
+    models = selectors.network_model_counts(actor=user)
     ctx["model_chart"] = bar_chart(
         _("Network models of the 62 municipalities"),
         [Bar(label, n, MODEL_TONES[value]) for value, label, n in models],
         unit=" " + _("bodies"),
     )
-    if user.role in MUNICIPAL_ROLES:  # type: ignore[union-attr]
-        members = selectors.member_list(actor=user, organization=user.organization)  # type: ignore[arg-type,union-attr]
+    if user.role in MUNICIPAL_ROLES:
+        members = selectors.member_list(actor=user, organization=user.organization)
         ctx["members"] = members
         ctx["member_count"] = members.count()
         ctx["members_with_mfa"] = sum(1 for m in members if m.has_mfa)
-    if can(user, Cap.AUDIT_VIEW_OWN) or can(user, Cap.AUDIT_VIEW_ANY):  # type: ignore[arg-type]
-        ctx["recent_audit"] = selectors.audit_entry_list(actor=user)[:8]  # type: ignore[arg-type]
-    if can(user, Cap.MEMBERS_VIEW_ANY):  # type: ignore[arg-type]
-        adoption = selectors.mfa_adoption_by_region(actor=user)  # type: ignore[arg-type]
+    if can(user, Cap.AUDIT_VIEW_OWN) or can(user, Cap.AUDIT_VIEW_ANY):
+        ctx["recent_audit"] = selectors.audit_entry_list(actor=user)[:8]
+    if can(user, Cap.MEMBERS_VIEW_ANY):
+        adoption = selectors.mfa_adoption_by_region(actor=user)
         ctx["mfa_chart"] = bar_chart(
             _("Members using two-step sign-in, by region (%)"),
             [
@@ -81,10 +89,8 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
             ],
             unit="%",
         )
-    if can(user, Cap.AUDIT_VERIFY):  # type: ignore[arg-type]
-        ctx["last_verify"] = (
-            selectors.job_list(actor=user).filter(kind="audit.verify").first()  # type: ignore[arg-type]
-        )
+    if can(user, Cap.AUDIT_VERIFY):
+        ctx["last_verify"] = selectors.job_list(actor=user).filter(kind="audit.verify").first()
     return render(request, "core/dashboard.html", ctx)
 
 
@@ -94,7 +100,7 @@ def organization_list_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
     region = request.GET.get("region") or None
     query = (request.GET.get("q") or "").strip()[:50] or None
-    orgs = selectors.organization_list(actor=request.user, kind=kind, region=region, query=query)  # type: ignore[arg-type]
+    orgs = selectors.organization_list(actor=_actor(request), kind=kind, region=region, query=query)
     ctx = {
         "orgs": orgs,
         "kinds": OrgKind.choices,
@@ -116,19 +122,21 @@ def organization_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization_detail_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        org = selectors.organization_get(actor=request.user, code=code)  # type: ignore[arg-type]
+        org = selectors.organization_get(actor=_actor(request), code=code)
     except DomainError as exc:
         return _domain_error_page(request, exc)
-    members = selectors.member_list(actor=request.user, organization=org)  # type: ignore[arg-type]
+    members = selectors.member_list(actor=_actor(request), organization=org)
     return render(
         request,
         "core/organization_detail.html",
         {
             "org": org,
             "members": members,
-            "can_edit": selectors.organization_can_edit(actor=request.user, organization=org),  # type: ignore[arg-type]
-            "can_set_mfa": can(request.user, Cap.ORG_EDIT_ANY)  # type: ignore[arg-type]
-            or (request.user.role == Role.MUNI_CIO and request.user.organization_id == org.pk),  # type: ignore[union-attr]
+            "can_edit": selectors.organization_can_edit(actor=_actor(request), organization=org),
+            "can_set_mfa": can(_actor(request), Cap.ORG_EDIT_ANY)
+            or (
+                _actor(request).role == Role.MUNI_CIO and _actor(request).organization_id == org.pk
+            ),
         },
     )
 
@@ -137,8 +145,8 @@ def organization_detail_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_edit_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        org = selectors.organization_get(actor=request.user, code=code)  # type: ignore[arg-type]
-        if not selectors.organization_can_edit(actor=request.user, organization=org):  # type: ignore[arg-type]
+        org = selectors.organization_get(actor=_actor(request), code=code)
+        if not selectors.organization_can_edit(actor=_actor(request), organization=org):
             raise NotFound()
     except DomainError as exc:
         return _domain_error_page(request, exc)
@@ -151,7 +159,7 @@ def organization_edit_view(request: HttpRequest, code: str) -> HttpResponse:
             data = {f: form.cleaned_data[f] or "" for f in fields}
             try:
                 services.organization_update_profile(
-                    actor=request.user,  # type: ignore[arg-type]
+                    actor=_actor(request),
                     organization=org,
                     data=data,
                     expected_version=form.cleaned_data["version"],
@@ -174,11 +182,11 @@ def organization_edit_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def organization_mfa_policy_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        org = selectors.organization_get(actor=request.user, code=code)  # type: ignore[arg-type]
+        org = selectors.organization_get(actor=_actor(request), code=code)
         required = request.POST.get("required") == "1"
         services.organization_set_mfa_policy(
-            actor=request.user, organization=org, required=required
-        )  # type: ignore[arg-type]
+            actor=_actor(request), organization=org, required=required
+        )
     except (NotFound, PermissionDenied) as exc:
         return _domain_error_page(request, NotFound() if isinstance(exc, PermissionDenied) else exc)
     if required:
@@ -188,7 +196,7 @@ def organization_mfa_policy_view(request: HttpRequest, code: str) -> HttpRespons
             recipients=org.members.filter(is_active=True),
             kind="organization.mfa_policy",
             url="/accounts/security/",
-            actor=request.user,  # type: ignore[arg-type]
+            actor=_actor(request),
         )
     messages.success(request, _("The sign-in policy was updated."))
     return redirect("core:organization_detail", code=org.code)
@@ -199,7 +207,7 @@ def organization_mfa_policy_view(request: HttpRequest, code: str) -> HttpRespons
 def audit_list_view(request: HttpRequest) -> HttpResponse:
     try:
         entries = selectors.audit_entry_list(
-            actor=request.user,  # type: ignore[arg-type]
+            actor=_actor(request),
             organization_code=request.GET.get("org") or None,
             action_prefix=request.GET.get("action") or None,
         )
@@ -213,8 +221,8 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "org_filter": request.GET.get("org", ""),
             "action_filter": request.GET.get("action", ""),
-            "can_verify": can(request.user, Cap.AUDIT_VERIFY),  # type: ignore[arg-type]
-            "scope_all": can(request.user, Cap.AUDIT_VIEW_ANY),  # type: ignore[arg-type]
+            "can_verify": can(_actor(request), Cap.AUDIT_VERIFY),
+            "scope_all": can(_actor(request), Cap.AUDIT_VIEW_ANY),
         },
     )
 
@@ -222,10 +230,10 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def audit_verify_view(request: HttpRequest) -> HttpResponse:
-    if not can(request.user, Cap.AUDIT_VERIFY):  # type: ignore[arg-type]
+    if not can(_actor(request), Cap.AUDIT_VERIFY):
         return _domain_error_page(request, NotFound())
     job = services.job_start(
-        actor=request.user,  # type: ignore[arg-type]
+        actor=_actor(request),
         kind="audit.verify",
         label=_("Audit trail verification"),
         task_path="tsunagu.core.tasks.audit_chain_verify_job",
@@ -237,7 +245,7 @@ def audit_verify_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def job_list_view(request: HttpRequest) -> HttpResponse:
-    jobs = selectors.job_list(actor=request.user).select_related("owner")[:100]  # type: ignore[arg-type]
+    jobs = selectors.job_list(actor=_actor(request)).select_related("owner")[:100]
     return render(request, "core/job_list.html", {"jobs": jobs})
 
 
@@ -245,7 +253,7 @@ def job_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail_view(request: HttpRequest, job_id: int) -> HttpResponse:
     try:
-        job = selectors.job_get(actor=request.user, job_id=job_id)  # type: ignore[arg-type]
+        job = selectors.job_get(actor=_actor(request), job_id=job_id)
     except DomainError as exc:
         return _domain_error_page(request, exc)
     done = job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED)
