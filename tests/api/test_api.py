@@ -227,3 +227,28 @@ def test_the_openapi_document_is_served(client):
 def test_the_interactive_docs_load_without_external_assets(musashino_staff, client_for):
     html = client_for(musashino_staff).get("/api/v1/docs").content.decode()
     assert "/static/ninja/swagger-ui-bundle.js" in html and "cdn" not in html
+
+
+@pytest.mark.django_db
+def test_no_tokens_before_a_required_second_factor(
+    tokyo_admin, musashino_cio, musashino_staff, client_for
+):
+    from tsunagu.core.errors import ValidationFailed
+    from tsunagu.core.services import organization_set_mfa_policy
+
+    with pytest.raises(ValidationFailed):
+        api_token_create(actor=tokyo_admin, name="x", scope="read", expires_in_days=1)
+    # A token issued before the organisation required MFA stops working until enrolment.
+    _, raw = api_token_create(actor=musashino_staff, name="early", scope="read", expires_in_days=1)
+    assert call(Client(), "GET", "/api/v1/me", **bearer(raw)).status_code == 200
+    organization_set_mfa_policy(
+        actor=musashino_cio, organization=musashino_cio.organization, required=True
+    )
+    assert call(Client(), "GET", "/api/v1/me", **bearer(raw)).status_code == 401
+    # And the token page is out of reach while enrolment is pending.
+    client = Client()
+    client.post(
+        "/accounts/login/",
+        {"username": tokyo_admin.username, "password": "correct horse battery staple 2026"},
+    )
+    assert client.get("/accounts/tokens/")["Location"] == "/accounts/security/"

@@ -10,7 +10,15 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 MFA_ENROL_SESSION_KEY = "mfa_enrol_required"
-_ALLOWED_PREFIXES = ("/accounts/", "/static/", "/i18n/", "/favicon")
+# Only what enrolment needs: tokens, for one, must not be minted before the second factor exists.
+_ALLOWED_PREFIXES = (
+    "/accounts/security/",
+    "/accounts/logout/",
+    "/accounts/login/",
+    "/accounts/mfa/",
+    "/accounts/language/",
+    "/static/",
+)
 
 
 class UserLocaleMiddleware:

@@ -244,20 +244,30 @@ def webauthn_credential_delete(*, actor: User, credential_id: int) -> None:
 # --- TOTP -----------------------------------------------------------------------------------
 
 
+def totp_provisioning_uri(device: TotpDevice) -> str:
+    """The ``otpauth://`` URI for an authenticator app (decrypted on demand, never stored)."""
+    secret = unseal(bytes(device.secret_encrypted))
+    return pyotp.TOTP(secret).provisioning_uri(name=device.user.username, issuer_name=TOTP_ISSUER)
+
+
 def totp_setup_begin(*, actor: User) -> tuple[TotpDevice, str]:
-    """Create an unconfirmed authenticator and return it with its ``otpauth://`` URI."""
-    secret = pyotp.random_base32()
+    """The actor's pending (unconfirmed) authenticator, created if there is none.
+
+    Reloading the set-up page shows the same secret instead of minting a new one each time.
+    """
     with transaction.atomic():
-        TotpDevice.objects.filter(user=actor, confirmed=False).delete()
-        device = TotpDevice.objects.create(user=actor, secret_encrypted=seal(secret))
-        audit_record(
-            actor=actor,
-            action="mfa.totp_setup_started",
-            organization=actor.organization_id,
-            obj=device,
-        )
-    uri = pyotp.TOTP(secret).provisioning_uri(name=actor.username, issuer_name=TOTP_ISSUER)
-    return device, uri
+        device = TotpDevice.objects.filter(user=actor, confirmed=False).first()
+        if device is None:
+            device = TotpDevice.objects.create(
+                user=actor, secret_encrypted=seal(pyotp.random_base32())
+            )
+            audit_record(
+                actor=actor,
+                action="mfa.totp_setup_started",
+                organization=actor.organization_id,
+                obj=device,
+            )
+    return device, totp_provisioning_uri(device)
 
 
 def _totp_match(device: TotpDevice, code: str) -> int | None:
@@ -371,6 +381,11 @@ def api_token_create(
     *, actor: User, name: str, scope: str, expires_in_days: int
 ) -> tuple[ApiToken, str]:
     """Issue a personal token; the secret is returned once and only its hash is kept."""
+    if actor.mfa_required and not actor.has_mfa:
+        raise ValidationFailed(
+            _("Register a security key or authenticator app before issuing API tokens."),
+            code="mfa_enrolment_required",
+        )
     errors: dict[str, str] = {}
     name = (name or "").strip()
     if not name or len(name) > 60:
@@ -434,6 +449,8 @@ def api_token_authenticate(raw: str) -> tuple[User, ApiToken] | None:
     )
     if token is None or not token.is_active or not token.user.is_active:
         return None
+    if token.user.mfa_required and not token.user.has_mfa:
+        return None  # a policy switched on after issuing: tokens wait for enrolment too
     now = timezone.now()
     # Touch at most once a minute: a busy script must not turn every read into a write.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):

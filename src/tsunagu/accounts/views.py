@@ -374,34 +374,24 @@ def webauthn_delete_view(request: HttpRequest, credential_id: int) -> HttpRespon
 def totp_setup_view(request: HttpRequest) -> HttpResponse:
     assert isinstance(request.user, User)
     form = CodeForm(request.POST or None)
-    device_id = request.session.get("totp_setup_device")
-    if request.method == "POST" and device_id and form.is_valid():
+    device, uri = services.totp_setup_begin(actor=request.user)
+    if request.method == "POST" and form.is_valid():
         try:
             services.totp_setup_confirm(
-                actor=request.user, device_id=int(device_id), code=form.cleaned_data["code"]
+                actor=request.user, device_id=device.pk, code=form.cleaned_data["code"]
             )
         except DomainError as exc:
             form.add_error("code", str(exc.message))
         else:
-            request.session.pop("totp_setup_device", None)
             request.session.pop(MFA_ENROL_SESSION_KEY, None)
             request.session["mfa_verified"] = True
             _notify_security_change(request.user, _("An authenticator app was registered"))
             messages.success(request, _("The authenticator app was registered."))
             return redirect("accounts:security")
-    if request.method == "GET" or not device_id:
-        device, uri = services.totp_setup_begin(actor=request.user)
-        request.session["totp_setup_device"] = device.pk
-        request.session["totp_setup_uri"] = uri
-    uri = request.session.get("totp_setup_uri", "")
-    qr_svg = (
-        segno.make(uri, error="m").svg_inline(
-            scale=4, title=_("QR code for your authenticator app")
-        )
-        if uri
-        else ""
+    qr_svg = segno.make(uri, error="m").svg_inline(
+        scale=4, title=_("QR code for your authenticator app")
     )
-    secret = uri.split("secret=")[1].split("&")[0] if "secret=" in uri else ""
+    secret = uri.split("secret=")[1].split("&")[0]
     return render(
         request,
         "accounts/totp_setup.html",

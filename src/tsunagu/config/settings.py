@@ -125,7 +125,13 @@ if os.environ.get("REDIS_URL"):
         }
     }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Shared by every process on this machine (web workers count MFA failures together).
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- Background jobs (Django Tasks, database backend) -----------------------------------
 TASKS = {
@@ -165,7 +171,6 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "tsunagu.accounts.views.lockout_response"
 AXES_ENABLE_ADMIN = False
 AXES_VERBOSE = False
-AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0")) or None
 
 # MFA
 WEBAUTHN_RP_NAME = "Tsunagu つなぐ"
@@ -184,6 +189,7 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = 8 * 3600  # one working day
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", TSUNAGU_ENV == "production")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = 31536000 if TSUNAGU_ENV == "production" else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = TSUNAGU_ENV == "production"
 SECURE_PROXY_SSL_HEADER = (

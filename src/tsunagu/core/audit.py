@@ -76,7 +76,7 @@ def audit_record(
             request_id=current_request_id(),
             prev_hash=head.last_hash,
         )
-        # Round-trip the summary through JSON first, so the hashed form is the stored form.
+        # Normalise to JSON types first, so the hashed form is exactly the stored form.
         entry.summary = _jsonable(entry.summary)
         entry.hash = digest(entry.prev_hash, entry.seq, entry.content())
         entry.save()
@@ -92,10 +92,10 @@ def changes(
     return {k: before.get(k) for k in keys}, {k: after.get(k) for k in keys}
 
 
-def _records(batch: int = 2000) -> Iterator[ChainRecord]:
+def _records(upto: int, batch: int = 2000) -> Iterator[ChainRecord]:
     last = 0
     while True:
-        rows = list(AuditEntry.objects.filter(seq__gt=last).order_by("seq")[:batch])
+        rows = list(AuditEntry.objects.filter(seq__gt=last, seq__lte=upto).order_by("seq")[:batch])
         if not rows:
             return
         for row in rows:
@@ -108,16 +108,18 @@ def _records(batch: int = 2000) -> Iterator[ChainRecord]:
 def audit_chain_verify(*, progress: Callable[[int, int], None] | None = None) -> ChainReport:
     """Re-hash the whole stored chain and compare it with the head (no actor: a system check)."""
     head = AuditChainHead.objects.filter(pk=1).first()
-    total = AuditEntry.objects.count()
+    head_seq = head.last_seq if head else 0
+    # Entries appended while we read belong to the next check: stop at the head we read first.
+    total = AuditEntry.objects.filter(seq__lte=head_seq).count()
 
     def counted() -> Iterator[ChainRecord]:
-        for i, rec in enumerate(_records(), start=1):
+        for i, rec in enumerate(_records(upto=head_seq), start=1):
             if progress is not None and (i % 500 == 0 or i == total):
                 progress(i, total)
             yield rec
 
     return verify(
         counted(),
-        head_seq=head.last_seq if head else 0,
+        head_seq=head_seq,
         head_hash=head.last_hash if head else GENESIS_HASH,
     )

@@ -50,6 +50,7 @@ class CanonicalHostMiddleware:
         if (
             self.canonical
             and request.method in ("GET", "HEAD")
+            and request.path != "/healthz"
             and request.get_host() != self.canonical
         ):
             scheme = "https" if request.is_secure() else "http"

@@ -133,6 +133,15 @@ def organization_set_mfa_policy(
                 before={"mfa_required": before},
                 after={"mfa_required": required},
             )
+            if required:
+                from tsunagu.notifications.services import notification_send
+
+                notification_send(
+                    recipients=org.members.filter(is_active=True),
+                    kind="organization.mfa_policy",
+                    url="/accounts/security/",
+                    actor=actor,  # type: ignore[arg-type]
+                )
     return org
 
 
@@ -215,10 +224,13 @@ def periodic_sync(*, schedule: Mapping[str, tuple[str, int]], now: datetime | No
                 name=name,
                 defaults={"task_path": path, "interval_seconds": interval, "next_run_at": now},
             )
-            if not created and (obj.task_path != path or obj.interval_seconds != interval):
+            if not created and (
+                obj.task_path != path or obj.interval_seconds != interval or not obj.enabled
+            ):
                 obj.task_path = path
                 obj.interval_seconds = interval
-                obj.save(update_fields=["task_path", "interval_seconds"])
+                obj.enabled = True
+                obj.save(update_fields=["task_path", "interval_seconds", "enabled"])
         PeriodicJob.objects.exclude(name__in=list(schedule)).update(enabled=False)
 
 

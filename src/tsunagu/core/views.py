@@ -189,15 +189,6 @@ def organization_mfa_policy_view(request: HttpRequest, code: str) -> HttpRespons
         )
     except (NotFound, PermissionDenied) as exc:
         return _domain_error_page(request, NotFound() if isinstance(exc, PermissionDenied) else exc)
-    if required:
-        from tsunagu.notifications.services import notification_send
-
-        notification_send(
-            recipients=org.members.filter(is_active=True),
-            kind="organization.mfa_policy",
-            url="/accounts/security/",
-            actor=_actor(request),
-        )
     messages.success(request, _("The sign-in policy was updated."))
     return redirect("core:organization_detail", code=org.code)
 

@@ -67,18 +67,16 @@ def verify(
     *,
     head_seq: int | None,
     head_hash: str | None,
-    first_seq: int = 1,
 ) -> ChainReport:
     """Check a chain read in ascending ``seq`` order against its head.
 
-    ``first_seq`` is the sequence number the chain starts at (1 for a full chain). Returns every
-    fault found, not just the first, so an investigator sees the whole damage.
+    Returns every fault found, not just the first, so an investigator sees the whole damage.
     """
     faults: list[ChainFault] = []
-    expected_seq = first_seq
+    expected_seq = 1
     prev_hash = GENESIS_HASH
     checked = 0
-    last_seq = first_seq - 1
+    last_seq = 0
     last_hash = GENESIS_HASH
     for rec in records:
         checked += 1

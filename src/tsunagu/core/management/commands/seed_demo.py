@@ -20,7 +20,7 @@ DEMO_PASSWORD = "Tsunagu-demo-2026"  # noqa: S105 - printed by `make run`; demo 
 
 # Fictional people. (username suffix, role, family name, given name, kana, department, title)
 MUNICIPAL_PEOPLE = [
-    ("cio", Role.MUNI_CIO, "副市長", "CIO (副市長)", "総務部"),
+    ("cio", Role.MUNI_CIO, "CIO", "CIO", "総務部"),
     ("staff", Role.MUNI_STAFF, "情報システム担当", "主任", "情報政策課"),
 ]
 LEADER_ORGS = {"musashino", "tachikawa", "koganei", "mitaka", "hino", "okutama", "hachijo"}
