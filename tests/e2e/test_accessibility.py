@@ -1,0 +1,93 @@
+"""WCAG 2.1 A/AA checks with axe-core on every main page (no serious or critical violation)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from e2e_support import AXE_JS, MUSASHINO, Server, login, screenshot
+from playwright.sync_api import Browser, BrowserContext, Page
+
+pytestmark = pytest.mark.e2e
+
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
+BLOCKING = ("serious", "critical")
+
+CIO_PAGES = [
+    "/",
+    "/organizations/",
+    f"/organizations/{MUSASHINO}/",
+    f"/organizations/{MUSASHINO}/edit/",
+    "/audit/",
+    "/jobs/",
+    "/notifications/",
+    "/notifications/preferences/",
+    "/accounts/security/",
+    "/accounts/tokens/",
+    "/accounts/security/totp/",
+]
+
+
+def _slug(path: str) -> str:
+    return path.strip("/").replace("/", "-") or "dashboard"
+
+
+@pytest.fixture(scope="session")
+def cio_state(browser: Browser, server: Server) -> dict[str, Any]:
+    """A signed-in musashino-cio session (cookies), made once and reused by each page check."""
+    ctx = browser.new_context(locale="ja-JP")
+    try:
+        page = ctx.new_page()
+        response = login(page, server, "musashino-cio")
+        assert response.status == 302, f"musashino-cio could not sign in ({response.status})"
+        # A CIO of an organisation that does not require 2-step sign-in is not forced to enrol.
+        assert server.path_of(page) == "/", page.url
+        return ctx.storage_state()
+    finally:
+        ctx.close()
+
+
+def _axe(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE_JS))
+    result = page.evaluate("options => axe.run(document, options)", AXE_OPTIONS)
+    assert result["passes"], f"axe checked nothing on {page.url}"
+    return [v for v in result["violations"] if v.get("impact") in BLOCKING]
+
+
+def _report(violations: list[dict[str, Any]]) -> str:
+    lines = []
+    for v in violations:
+        targets = [n["target"] for n in v["nodes"][:3]]
+        html = v["nodes"][0]["html"][:160] if v["nodes"] else ""
+        lines.append(
+            f"- {v['id']} ({v['impact']}, {len(v['nodes'])} nodes): {v['help']}\n"
+            f"    targets: {targets}\n    first: {html}\n    {v['helpUrl']}"
+        )
+    return "\n".join(lines)
+
+
+def test_login_page_has_no_serious_violations(a11y_page: Page, server: Server) -> None:
+    response = a11y_page.goto(server.url("/accounts/login/"))
+    assert response is not None
+    assert response.status == 200
+    violations = _axe(a11y_page)
+    assert not violations, "axe on /accounts/login/:\n" + _report(violations)
+
+
+@pytest.mark.parametrize("path", CIO_PAGES, ids=_slug)
+def test_cio_page_has_no_serious_violations(
+    path: str,
+    server: Server,
+    cio_state: dict[str, Any],
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    page = new_context(bypass_csp=True, storage_state=cio_state).new_page()
+    response = page.goto(server.url(path))
+    assert response is not None
+    assert response.status == 200, f"{path} answered {response.status}"
+    assert server.path_of(page) == path, f"{path} redirected to {page.url}"
+    page.wait_for_load_state("networkidle")
+    screenshot(page, f"cio-{_slug(path)}")
+    violations = _axe(page)
+    assert not violations, f"axe on {path}:\n" + _report(violations)
