@@ -14,34 +14,20 @@ KOGANEI = "132101"
 TOKYO = "130001"
 
 
-@pytest.fixture
-def musashino_staff(db):
-    return make_user(Role.MUNI_STAFF, MUSASHINO)
+def _user_fixture(role: str, code: str):
+    @pytest.fixture
+    def fixture(db):
+        return make_user(role, code)
+
+    return fixture
 
 
-@pytest.fixture
-def musashino_cio(db):
-    return make_user(Role.MUNI_CIO, MUSASHINO)
-
-
-@pytest.fixture
-def tachikawa_staff(db):
-    return make_user(Role.MUNI_STAFF, TACHIKAWA)
-
-
-@pytest.fixture
-def tachikawa_cio(db):
-    return make_user(Role.MUNI_CIO, TACHIKAWA)
-
-
-@pytest.fixture
-def tokyo_admin(db):
-    return make_user(Role.TOKYO_ADMIN, TOKYO)
-
-
-@pytest.fixture
-def auditor(db):
-    return make_user(Role.AUDITOR, TOKYO)
+musashino_staff = _user_fixture(Role.MUNI_STAFF, MUSASHINO)
+musashino_cio = _user_fixture(Role.MUNI_CIO, MUSASHINO)
+tachikawa_staff = _user_fixture(Role.MUNI_STAFF, TACHIKAWA)
+tachikawa_cio = _user_fixture(Role.MUNI_CIO, TACHIKAWA)
+tokyo_admin = _user_fixture(Role.TOKYO_ADMIN, TOKYO)
+auditor = _user_fixture(Role.AUDITOR, TOKYO)
 
 
 @pytest.fixture
