@@ -63,10 +63,22 @@ def member_list(*, actor: Actor, organization: Organization) -> QuerySet[User]:
     if can(actor, Cap.MEMBERS_VIEW_ANY) or (
         can(actor, Cap.MEMBERS_VIEW_OWN) and actor.organization_id == organization.pk
     ):
-        return User.objects.filter(organization=organization, is_active=True).order_by(
-            "role", "username"
-        )
+        return with_mfa_flag(
+            User.objects.filter(organization=organization, is_active=True)
+        ).order_by("role", "username")
     return User.objects.none()
+
+
+def with_mfa_flag(users: QuerySet[User]) -> QuerySet[User]:
+    """Annotate ``mfa_on`` in the query, instead of two queries per user via ``has_mfa``."""
+    from django.db.models import Exists, OuterRef
+
+    from tsunagu.accounts.models import TotpDevice, WebAuthnCredential
+
+    return users.annotate(
+        mfa_on=Exists(WebAuthnCredential.objects.filter(user=OuterRef("pk")))
+        | Exists(TotpDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
+    )
 
 
 def audit_entry_list(
@@ -123,21 +135,18 @@ def network_model_counts(*, actor: Actor) -> list[tuple[str, str, int]]:
 
 def mfa_adoption_by_region(*, actor: Actor) -> list[tuple[str, int, int]]:
     """(region, members with a second factor, members) for Tokyo roles and auditors."""
-    from django.db.models import Count, Exists, OuterRef, Q
+    from django.db.models import Count, Q
 
-    from tsunagu.accounts.models import TotpDevice, User, WebAuthnCredential
+    from tsunagu.accounts.models import User
 
     from .models import Region
 
     if not can(actor, Cap.MEMBERS_VIEW_ANY):
         raise PermissionDenied()
-    has_key = Exists(WebAuthnCredential.objects.filter(user=OuterRef("pk")))
-    has_app = Exists(TotpDevice.objects.filter(user=OuterRef("pk"), confirmed=True))
     rows = (
-        User.objects.filter(is_active=True)
-        .annotate(mfa=has_key | has_app)
+        with_mfa_flag(User.objects.filter(is_active=True))
         .values("organization__region")
-        .annotate(total=Count("id"), with_mfa=Count("id", filter=Q(mfa=True)))
+        .annotate(total=Count("id"), with_mfa=Count("id", filter=Q(mfa_on=True)))
     )
     by_region = {r["organization__region"]: (r["with_mfa"], r["total"]) for r in rows}
     return [(str(reg.label), *by_region.get(reg.value, (0, 0))) for reg in Region]
