@@ -29,11 +29,15 @@ run: install
 	$(BIN)/tsunagu collectstatic --noinput -v0
 	PORT=$(PORT) BIN=$(BIN) scripts/run.sh
 
-## Debian packages the browser tests need (Chromium, a Japanese font).
+## Debian packages the tests need: Chromium and a Japanese font for the browser tests; nft,
+## squid and postmap to validate the rendered gateway configuration.
 system-deps:
 	@missing=""; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	command -v nft >/dev/null || missing="$$missing nftables"; \
+	command -v squid >/dev/null || missing="$$missing squid"; \
+	command -v postmap >/dev/null || missing="$$missing postfix"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing:$$missing"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \

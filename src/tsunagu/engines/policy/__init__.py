@@ -1,0 +1,1 @@
+"""Gateway policy engine: the policy model, the change verifier, invariants and risk rules."""
