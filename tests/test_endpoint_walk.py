@@ -51,6 +51,7 @@ def fill(route: str, ids: dict[str, str]) -> str:
         path = (
             path.replace(f"<int:{key}>", value)
             .replace(f"<str:{key}>", value)
+            .replace(f"<path:{key}>", value)
             .replace("{" + key + "}", value)
             .replace(f"<{key}>", value)
         )
@@ -78,7 +79,9 @@ def musashino_objects(db):
     )
     dev = TotpDevice.objects.create(user=owner, secret_encrypted=b"x", confirmed=True)
     audit_record(actor=owner, action="test", organization=owner.organization)
+    gw = _gateway_objects(owner)
     return {
+        **gw,
         "code": "132039",
         "job_id": str(job.pk),
         "notification_id": str(n.pk),
@@ -86,6 +89,46 @@ def musashino_objects(db):
         "credential_id": str(cred.pk),
         "device_id": str(dev.pk),
         "owner_name": owner.display_name,
+    }
+
+
+def _gateway_objects(owner) -> dict[str, str]:
+    """A Musashino change request with an attachment, a Musashino artifact, a recertification."""
+    import datetime as dt
+
+    from tsunagu.gateway import seed, services
+    from tsunagu.gateway.models import Artifact, ArtifactBlob, CatalogService, Recertification
+
+    seed.catalog_seed()
+    version = seed.policy_seed()
+    req = services.catalog_adopt(
+        actor=owner,
+        organization=owner.organization,
+        service=CatalogService.objects.get(slug="zoom"),
+    )
+    att = services.change_request_attach(
+        actor=owner, request=req, name="a.txt", content_type="text/plain", data=b"x"
+    )
+    blob = ArtifactBlob.objects.create(sha256="f" * 64, text="table inet t {}")
+    art = Artifact.objects.create(
+        version=version, section="132039", path="nftables/132039.nft", blob=blob
+    )
+    rec = Recertification.objects.create(
+        year=2026,
+        organization=owner.organization,
+        rule_uid="132039-web",
+        summary="allow",
+        due=dt.date(2026, 6, 1),
+    )
+    return {
+        "request_id": str(req.pk),
+        "pk": str(req.pk),  # the API's name for a change request id
+        "path": art.path,
+        "attachment_id": str(att.pk),
+        "number": str(version.number),
+        "artifact_path": art.path,
+        "org_code": "132039",
+        "recert_id": str(rec.pk),
     }
 
 
@@ -99,7 +142,15 @@ def test_every_route_is_classified():
 def _protected(route: str) -> bool:
     return (
         route.startswith(
-            ("accounts/", "notifications/", "organizations/", "audit/", "jobs/", "api/v1/")
+            (
+                "accounts/",
+                "notifications/",
+                "organizations/",
+                "audit/",
+                "jobs/",
+                "api/v1/",
+                "gateway/",
+            )
         )
         or route == ""
     )
@@ -128,6 +179,9 @@ def test_anonymous_visitors_reach_nothing_but_the_public_routes(musashino_object
 # names a Musashino object must look missing (404) to Tachikawa.
 DIRECTORY_READS = {
     "/organizations/132039/",
+    # Policy versions are shared by all bodies (their Musashino artifacts and diffs are not).
+    "/gateway/versions/1/",
+    "/api/v1/gateway/versions/1/artifacts",
     "/api/v1/organizations/132039",
     "/api/v1/organizations/132039/members",
 }
@@ -147,7 +201,7 @@ def test_another_municipality_cannot_touch_musashino_objects(musashino_objects, 
         for method in ("get", "post", "delete", "patch"):
             kwargs = (
                 {"content_type": "application/json", "data": "{}"}
-                if method in ("patch", "delete")
+                if method in ("patch", "delete") or (method == "post" and path.startswith("/api/"))
                 else {}
             )
             res = getattr(client, method)(path, **kwargs)

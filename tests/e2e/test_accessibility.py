@@ -26,6 +26,16 @@ CIO_PAGES = [
     "/accounts/security/",
     "/accounts/tokens/",
     "/accounts/security/totp/",
+    "/gateway/",
+    "/gateway/requests/",
+    "/gateway/requests/new/",
+    "/gateway/requests/new/?kind=allow_domain",
+    "/gateway/requests/new/?kind=inbound_publication",
+    "/gateway/catalog/",
+    f"/gateway/policy/{MUSASHINO}/",
+    "/gateway/versions/",
+    "/gateway/lead-times/",
+    "/gateway/recertification/",
 ]
 
 
@@ -91,3 +101,25 @@ def test_cio_page_has_no_serious_violations(
     screenshot(page, f"cio-{_slug(path)}")
     violations = _axe(page)
     assert not violations, f"axe on {path}:\n" + _report(violations)
+
+
+@pytest.mark.parametrize("kind", ["request", "version"])
+def test_gateway_detail_pages_have_no_serious_violations(
+    kind: str,
+    server: Server,
+    cio_state: dict[str, Any],
+    new_context: Callable[..., BrowserContext],
+) -> None:
+    """A change request and a policy version (their ids come from the listings)."""
+    page = new_context(bypass_csp=True, storage_state=cio_state).new_page()
+    listing = "/gateway/requests/" if kind == "request" else "/gateway/versions/"
+    page.goto(server.url(listing))
+    link = page.locator("main table.data tbody a").first
+    if link.count() == 0:
+        pytest.skip(f"no {kind} in the demo data")
+    with page.expect_navigation():
+        link.click()
+    page.wait_for_load_state("networkidle")
+    screenshot(page, f"cio-gateway-{kind}-detail")
+    violations = _axe(page)
+    assert not violations, f"axe on {page.url}:\n" + _report(violations)

@@ -20,6 +20,7 @@ from tsunagu.accounts.api import TokenAuth
 from tsunagu.accounts.api import router as accounts_router
 from tsunagu.core.api import router as core_router
 from tsunagu.core.errors import DomainError
+from tsunagu.gateway.api import router as gateway_router
 from tsunagu.notifications.api import router as notifications_router
 
 api = NinjaAPI(
@@ -91,3 +92,4 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 api.add_router("/", accounts_router)
 api.add_router("/", core_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("/gateway", gateway_router)

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "tsunagu.core",
     "tsunagu.accounts",
     "tsunagu.notifications",
+    "tsunagu.gateway",
 ]
 
 MIDDLEWARE = [
@@ -278,3 +279,22 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Security-cloud gateway -------------------------------------------------------------------
+GATEWAY_TRAIN_INTERVAL_MINUTES = int(os.environ.get("GATEWAY_TRAIN_INTERVAL_MINUTES", "15"))
+# Targets from submission to application, per risk class (minutes).
+GATEWAY_SLA_MINUTES = {"standard": 15, "normal": 2 * 24 * 60, "major": 7 * 24 * 60}
+GATEWAY_RULES_FILE = os.environ.get("GATEWAY_RULES_FILE", "")  # default: packaged rule data
+GATEWAY_PUBLISH_DIR = Path(os.environ.get("GATEWAY_PUBLISH_DIR", VAR_DIR / "gateway" / "published"))
+GATEWAY_PUBLISH_WEBHOOK = os.environ.get("GATEWAY_PUBLISH_WEBHOOK", "")
+GATEWAY_PUBLISH_WEBHOOK_SECRET = os.environ.get("GATEWAY_PUBLISH_WEBHOOK_SECRET", "")
+GATEWAY_PUBLISHER = os.environ.get("GATEWAY_PUBLISHER", "")  # dotted path of a custom adapter
+GATEWAY_VALIDATE_ARTIFACTS = os.environ.get("GATEWAY_VALIDATE_ARTIFACTS", "1") == "1"
+GATEWAY_URL_CATEGORIES_FILE = os.environ.get("GATEWAY_URL_CATEGORIES_FILE", "")
+GATEWAY_PROXY = os.environ.get("GATEWAY_PROXY", "proxy.security-cloud.metro.tokyo.lg.jp:8080")
+# The legacy practice the lead-time dashboard compares with: quarterly batches.
+GATEWAY_LEGACY_BATCH_MONTHS = (1, 4, 7, 10)
+GATEWAY_LEGACY_BATCH_DAY = 15
+GATEWAY_LEGACY_CUTOFF_DAYS = 30
+# Yearly recertification opens on this month/day; owners have 60 days to answer.
+GATEWAY_RECERT_MONTH, GATEWAY_RECERT_DAY = 4, 1

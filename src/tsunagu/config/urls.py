@@ -5,6 +5,7 @@ from tsunagu.config.api import api
 urlpatterns = [
     path("accounts/", include("tsunagu.accounts.urls")),
     path("notifications/", include("tsunagu.notifications.urls")),
+    path("gateway/", include("tsunagu.gateway.urls")),
     path("api/v1/", api.urls),
     path("", include("tsunagu.core.urls")),
 ]

@@ -41,6 +41,12 @@ class Cap(enum.StrEnum):
     AUDIT_VIEW_ANY = "audit.view_any"
     AUDIT_VERIFY = "audit.verify"
     JOBS_VIEW_ANY = "jobs.view_any"
+    GATEWAY_VIEW_OWN = "gateway.view_own"
+    GATEWAY_VIEW_ANY = "gateway.view_any"
+    GATEWAY_REQUEST_OWN = "gateway.request_own"  # file change requests for own organisation
+    GATEWAY_REQUEST_SHARED = "gateway.request_shared"  # change the shared (都-wide) policy
+    GATEWAY_REVIEW = "gateway.review"  # approve / reject requests of others
+    GATEWAY_OPERATE = "gateway.operate"  # run the release train, roll back
     WRITE = "write"  # may change anything at all (auditors may not)
 
 
@@ -57,10 +63,27 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.AUDIT_VIEW_OWN,
             Cap.AUDIT_VERIFY,
             Cap.JOBS_VIEW_ANY,
+            Cap.GATEWAY_VIEW_ANY,
+            Cap.GATEWAY_VIEW_OWN,
+            Cap.GATEWAY_REQUEST_SHARED,
+            Cap.GATEWAY_REVIEW,
+            Cap.GATEWAY_OPERATE,
         }
     ),
-    Role.TOKYO_SECOPS: frozenset(_ALL_WRITE | {Cap.MEMBERS_VIEW_OWN}),
-    Role.TOKYO_COORDINATOR: frozenset(_ALL_WRITE | {Cap.MEMBERS_VIEW_OWN, Cap.MEMBERS_VIEW_ANY}),
+    Role.TOKYO_SECOPS: frozenset(
+        _ALL_WRITE
+        | {
+            Cap.MEMBERS_VIEW_OWN,
+            Cap.GATEWAY_VIEW_ANY,
+            Cap.GATEWAY_VIEW_OWN,
+            Cap.GATEWAY_REQUEST_SHARED,
+            Cap.GATEWAY_REVIEW,
+            Cap.GATEWAY_OPERATE,
+        }
+    ),
+    Role.TOKYO_COORDINATOR: frozenset(
+        _ALL_WRITE | {Cap.MEMBERS_VIEW_OWN, Cap.MEMBERS_VIEW_ANY, Cap.GATEWAY_VIEW_ANY}
+    ),
     Role.MUNI_CIO: frozenset(
         _ALL_WRITE
         | {
@@ -68,10 +91,17 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.ORG_SET_MFA_POLICY_OWN,
             Cap.MEMBERS_VIEW_OWN,
             Cap.AUDIT_VIEW_OWN,
+            Cap.GATEWAY_VIEW_OWN,
+            Cap.GATEWAY_REQUEST_OWN,
         }
     ),
-    Role.MUNI_STAFF: frozenset(_ALL_WRITE | {Cap.ORG_EDIT_OWN, Cap.MEMBERS_VIEW_OWN}),
-    Role.MUNI_DX_LEADER: frozenset(_ALL_WRITE | {Cap.MEMBERS_VIEW_OWN}),
+    Role.MUNI_STAFF: frozenset(
+        _ALL_WRITE
+        | {Cap.ORG_EDIT_OWN, Cap.MEMBERS_VIEW_OWN, Cap.GATEWAY_VIEW_OWN, Cap.GATEWAY_REQUEST_OWN}
+    ),
+    Role.MUNI_DX_LEADER: frozenset(
+        _ALL_WRITE | {Cap.MEMBERS_VIEW_OWN, Cap.GATEWAY_VIEW_OWN, Cap.GATEWAY_REQUEST_OWN}
+    ),
     Role.EXPERT: frozenset(_ALL_WRITE),
     Role.AUDITOR: frozenset(
         {
@@ -81,6 +111,8 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.AUDIT_VIEW_OWN,
             Cap.AUDIT_VERIFY,
             Cap.JOBS_VIEW_ANY,
+            Cap.GATEWAY_VIEW_ANY,
+            Cap.GATEWAY_VIEW_OWN,
         }
     ),
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django_tasks import task
 
 from .audit import audit_chain_verify
@@ -13,6 +14,13 @@ from .services import job_finish, job_progress
 SCHEDULE: dict[str, tuple[str, int]] = {
     "audit-chain-verify": ("tsunagu.core.tasks.audit_chain_verify_periodic", 24 * 3600),
     "prune-expired-sessions": ("tsunagu.core.tasks.prune_expired_sessions", 3600),
+    "gateway-release-train": (
+        "tsunagu.gateway.tasks.release_train",
+        settings.GATEWAY_TRAIN_INTERVAL_MINUTES * 60,
+    ),
+    "gateway-expiry-notices": ("tsunagu.gateway.tasks.gateway_expiry_notices", 24 * 3600),
+    "gateway-recertification": ("tsunagu.gateway.tasks.gateway_recertification_open", 24 * 3600),
+    "gateway-close-applied": ("tsunagu.gateway.tasks.gateway_close_applied", 24 * 3600),
 }
 
 

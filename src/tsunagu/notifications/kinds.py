@@ -70,5 +70,49 @@ KINDS: dict[str, Kind] = {
             _("%(faults)s problem(s) were found in the audit chain. Investigate at once."),
             mandatory=True,
         ),
+        Kind(
+            "gateway.review_needed",
+            _("Gateway change requests to review"),
+            _("%(ref)s awaits review"),
+            _("“%(title)s” was verified as a %(risk)s change and needs a reviewer."),
+        ),
+        Kind(
+            "gateway.request_decided",
+            _("Decisions on your gateway requests"),
+            _("%(ref)s: %(state)s"),
+            _("Your request “%(title)s” is now: %(state)s."),
+        ),
+        Kind(
+            "gateway.request_applied",
+            _("Gateway changes applied"),
+            _("%(ref)s is live"),
+            _("“%(title)s” was applied in policy version %(version)s."),
+        ),
+        Kind(
+            "gateway.comment",
+            _("Comments on gateway requests"),
+            _("New comment on %(ref)s"),
+            _("Someone commented on “%(title)s”."),
+            email=False,
+        ),
+        Kind(
+            "gateway.rule_expiring",
+            _("Gateway rules about to expire"),
+            _("A rule expires on %(date)s"),
+            _("“%(rule)s” expires in %(days)s day(s). Request an extension if it is still needed."),
+        ),
+        Kind(
+            "gateway.recertification",
+            _("Yearly rule recertification"),
+            _("Confirm your gateway rules"),
+            _("Confirm or drop %(count)s rule(s) by %(due)s."),
+        ),
+        Kind(
+            "gateway.train_failed",
+            _("Release train failures"),
+            _("Release of version %(version)s failed"),
+            _("The rendered configuration was refused: %(error)s"),
+            mandatory=True,
+        ),
     ]
 }

@@ -457,3 +457,7 @@ def change_from_dict(data: Mapping[str, Any]) -> Change:
         insert_at=data.get("insert_at"),
         catalog_service=data.get("catalog_service", ""),
     )
+
+
+parse_ports = _ports
+"""Public name of the port-list parser (ints or "lo-hi" strings)."""

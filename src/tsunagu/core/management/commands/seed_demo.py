@@ -9,6 +9,7 @@ from typing import Any
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.utils import timezone
 
 from tsunagu.accounts.models import User
 from tsunagu.accounts.services import user_create
@@ -130,10 +131,26 @@ class Command(BaseCommand):
                     created += self._ensure(f"{org.slug}-{suffix}", org, role, dept, title, pw_hash)
             for org in Organization.objects.all():
                 self._profile(org)
+        gateway = self._gateway()
         if not opts["quiet"]:
             self.stdout.write(
-                f"Demo data ready: {created} new users, {User.objects.count()} in all."
+                f"Demo data ready: {created} new users, {User.objects.count()} in all. {gateway}"
             )
+
+    def _gateway(self) -> str:
+        """The gateway policy, the service catalog and a replayed request history (once)."""
+        from tsunagu.gateway import artifacts, seed
+        from tsunagu.gateway.models import GatewayState
+
+        seed.catalog_seed()
+        if GatewayState.objects.filter(active_version__isnull=False).exists():
+            return "Gateway already seeded."
+        seed.policy_seed()
+        stats = seed.history_seed()
+        state = GatewayState.objects.get(pk=1)
+        if state.active_version is not None:
+            artifacts.render_version(state.active_version, today=timezone.localdate())
+        return f"Gateway: {stats['requests']} requests, {stats['versions']} policy versions."
 
     def _ensure(
         self, username: str, org: Organization, role: str, dept: str, title: str, pw_hash: str

@@ -1,0 +1,1 @@
+"""Security-cloud change requests: policy versions, verification, review, release train."""

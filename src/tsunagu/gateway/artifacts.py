@@ -1,0 +1,162 @@
+"""Rendering a version's artifacts, incrementally, and validating them with the real tools."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from django.conf import settings
+
+from tsunagu.engines.policy import model as m
+from tsunagu.engines.render import PacOptions, RenderOptions, SquidOptions
+
+from . import adapters
+from .models import Artifact, ArtifactBlob, PolicyVersion
+
+
+class ArtifactError(Exception):
+    """A renderer failed, or a real validator refused what it rendered."""
+
+
+_CACHE: dict[str, dict[str, str]] = {}
+"""Rendered files by render fingerprint. Rendering is a pure function of what the fingerprint
+covers, so identical inputs (a rollback, an unchanged organisation) are rendered once per
+process."""
+_CACHE_MAX = 512
+_VALIDATED: set[str] = set()
+"""Content hashes the real validators accepted in this process."""
+
+
+@lru_cache(maxsize=1)
+def render_options() -> RenderOptions:
+    """Renderer options from settings: the proxy address and the URL-category lists."""
+    path = settings.GATEWAY_URL_CATEGORIES_FILE
+    if path:
+        text = Path(path).read_text("utf-8")
+    else:
+        text = (
+            resources.files("tsunagu.gateway")
+            .joinpath("data/url_categories.yaml")
+            .read_text("utf-8")
+        )
+    categories = {str(k): tuple(v) for k, v in (yaml.safe_load(text) or {}).items()}
+    _host, _, port = settings.GATEWAY_PROXY.partition(":")
+    return RenderOptions(
+        pac=PacOptions(proxies=(settings.GATEWAY_PROXY,)),
+        squid=SquidOptions(categories=categories, port=int(port or 8080)),
+    )
+
+
+def _sha(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _render_keys(
+    snapshot: m.PolicySnapshot, prints: dict[str, str], keys: list[str], today: dt.date
+) -> dict[str, dict[str, str]]:
+    from tsunagu.engines.render import PROXY_KEY, RenderError, render_proxy, render_section
+
+    out: dict[str, dict[str, str]] = {}
+    try:
+        for key in keys:
+            cached = _CACHE.get(prints[key])
+            if cached is None:
+                if key == PROXY_KEY:
+                    cached = render_proxy(snapshot, today=today, options=render_options())
+                else:
+                    cached = render_section(snapshot, key, today=today, options=render_options())
+                if len(_CACHE) >= _CACHE_MAX:
+                    _CACHE.clear()
+                _CACHE[prints[key]] = cached
+            out[key] = cached
+    except RenderError as exc:
+        raise ArtifactError(str(exc)) from exc
+    return out
+
+
+def _validate(files: dict[str, str]) -> set[str]:
+    """Run the real validators on files not validated before; returns the accepted paths.
+    Raises :class:`ArtifactError` on any refusal."""
+    if not settings.GATEWAY_VALIDATE_ARTIFACTS:
+        return set()
+    if not all(shutil.which(t) for t in ("nft", "squid", "postmap")):
+        return set()
+    from .validators import validate_artifacts
+
+    todo = {p: t for p, t in files.items() if _sha(t) not in _VALIDATED}
+    if any(p.startswith("squid/") for p in todo):  # squid.conf includes ssl_bump.conf
+        todo.update({p: t for p, t in files.items() if p.startswith("squid/")})
+    skipped: set[str] = set()
+    if todo:
+        for res in validate_artifacts(todo):
+            if res.skipped:
+                skipped.add(res.path)  # no such tool build here (e.g. squid without SslBump)
+            elif not res.ok:
+                detail = "; ".join(res.errors[:3])
+                raise ArtifactError(f"{res.tool} refused {res.path}: {detail}")
+        _VALIDATED.update(_sha(t) for p, t in todo.items() if p not in skipped)
+    return {p for p in files if p not in skipped}
+
+
+def section_of(key: str) -> str:
+    """Manifest-style label of a render key (the proxy belongs to the shared section)."""
+    from tsunagu.engines.render import PROXY_KEY
+
+    return "shared" if key in (m.SHARED, PROXY_KEY) else key
+
+
+def render_version(version: PolicyVersion, *, today: dt.date) -> dict[str, str]:
+    """All files of ``version``. Keys whose render fingerprint did not change since the parent
+    reuse its artifacts; only the others are rendered and validated. Idempotent."""
+    from tsunagu.engines.render import fingerprints
+
+    existing = {a.path: a.blob.text for a in version.artifacts.select_related("blob")}
+    if existing:
+        return existing
+    snapshot = adapters.snapshot_of(version)
+    prints = fingerprints(snapshot, today=today, options=render_options())
+    parent = version.parent
+    reuse: list[Artifact] = []
+    changed = list(prints)
+    if parent is not None and parent.artifacts.exists():
+        before = fingerprints(adapters.snapshot_of(parent), today=today, options=render_options())
+        changed = [k for k in prints if before.get(k) != prints[k]]
+        labels = {section_of(k) for k in changed}
+        reuse = [a for a in parent.artifacts.select_related("blob") if a.section not in labels]
+    rendered = _render_keys(snapshot, prints, changed, today)
+    new_files: dict[str, tuple[str, str]] = {}  # path -> (section label, text)
+    for key, files in rendered.items():
+        for path, text in files.items():
+            new_files[path] = (section_of(key), text)
+    reuse = [a for a in reuse if a.path not in new_files]
+    accepted = _validate({p: t for p, (_k, t) in new_files.items()})
+    blobs = {_sha(t): t for _k, t in new_files.values()}
+    have = set(ArtifactBlob.objects.filter(sha256__in=blobs).values_list("sha256", flat=True))
+    ArtifactBlob.objects.bulk_create(
+        [ArtifactBlob(sha256=s, text=t) for s, t in blobs.items() if s not in have],
+        ignore_conflicts=True,
+    )
+    by_sha = {b.sha256: b for b in ArtifactBlob.objects.filter(sha256__in=blobs)}
+    rows = [
+        Artifact(
+            version=version,
+            section=key,
+            path=path,
+            blob=by_sha[_sha(text)],
+            validated="yes" if path in accepted else "",
+        )
+        for path, (key, text) in new_files.items()
+    ]
+    rows += [
+        Artifact(
+            version=version, section=a.section, path=a.path, blob=a.blob, validated=a.validated
+        )
+        for a in reuse
+    ]
+    Artifact.objects.bulk_create(rows, ignore_conflicts=True)
+    return {a.path: a.blob.text for a in version.artifacts.select_related("blob")}

@@ -1,0 +1,110 @@
+"""Publishing adapters: how rendered artifacts reach the devices.
+
+The default writes versioned files into one directory per device group and then flips a
+``CURRENT`` pointer, so a device (or an operator's sync job) always sees a complete version.
+An optional webhook is told about each publication; its failure fails the publication, which
+the release train retries. Operators can plug in their own adapter with
+``GATEWAY_PUBLISHER = "dotted.path.Class"``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import tempfile
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+
+class PublishError(Exception):
+    """The publication did not complete; nothing may be marked applied."""
+
+
+class Publisher(Protocol):
+    def publish(self, *, version: int, files: Mapping[str, str]) -> None: ...
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+class DirectoryPublisher:
+    """``<root>/<device group>/v<N>/<file>`` plus ``<root>/<device group>/CURRENT``."""
+
+    def __init__(self, root: str | Path | None = None, webhook: str | None = None) -> None:
+        self.root = Path(root or settings.GATEWAY_PUBLISH_DIR)
+        self.webhook = settings.GATEWAY_PUBLISH_WEBHOOK if webhook is None else webhook
+
+    def publish(self, *, version: int, files: Mapping[str, str]) -> None:
+        groups: dict[str, dict[str, str]] = {}
+        for path, text in files.items():
+            group, _, rest = path.partition("/")
+            groups.setdefault(group, {})[rest or group] = text
+        try:
+            for group, group_files in sorted(groups.items()):
+                base = self.root / group / f"v{version}"
+                for rel, text in sorted(group_files.items()):
+                    target = (base / rel).resolve()
+                    if not str(target).startswith(str(self.root.resolve())):
+                        raise PublishError(f"refusing to write outside the publish root: {rel}")
+                    _atomic_write(target, text)
+                manifest = {
+                    rel: hashlib.sha256(t.encode()).hexdigest()
+                    for rel, t in sorted(group_files.items())
+                }
+                _atomic_write(base / "MANIFEST.json", json.dumps(manifest, indent=1))
+                _atomic_write(self.root / group / "CURRENT", f"v{version}\n")
+        except OSError as exc:
+            raise PublishError(f"writing artifacts failed: {exc}") from exc
+        if self.webhook:
+            self._notify(version, files)
+
+    def _notify(self, version: int, files: Mapping[str, str]) -> None:
+        body = json.dumps(
+            {
+                "version": version,
+                "files": {
+                    p: hashlib.sha256(t.encode()).hexdigest() for p, t in sorted(files.items())
+                },
+            }
+        ).encode()
+        secret = settings.GATEWAY_PUBLISH_WEBHOOK_SECRET.encode()
+        signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
+        req = urllib.request.Request(  # noqa: S310 - the operator configures an https/http URL
+            self.webhook,
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", "X-Tsunagu-Signature": signature},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:  # noqa: S310
+                if not 200 <= resp.status < 300:
+                    raise PublishError(f"webhook answered {resp.status}")
+        except urllib.error.HTTPError as exc:
+            raise PublishError(f"webhook answered {exc.code}") from exc
+        except (urllib.error.URLError, TimeoutError, OSError) as exc:
+            raise PublishError(f"webhook unreachable: {exc}") from exc
+
+
+def get_publisher() -> Publisher:
+    path = getattr(settings, "GATEWAY_PUBLISHER", "")
+    if path:
+        cls = import_string(path)
+        return cls()  # type: ignore[no-any-return]
+    return DirectoryPublisher()
