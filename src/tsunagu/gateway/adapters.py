@@ -53,25 +53,55 @@ def snapshot_from_manifest(manifest: Mapping[str, str], *, number: int = 0) -> m
     return m.PolicySnapshot(shared=shared, orgs=orgs, version=number)
 
 
+_SNAPSHOTS: dict[int, m.PolicySnapshot] = {}
+
+
 def snapshot_of(version: PolicyVersion) -> m.PolicySnapshot:
-    return snapshot_from_manifest(version.manifest, number=version.number)
+    """The version's snapshot. Versions are immutable, so the same object is returned while it
+    is recent: the verifier's index is cached per snapshot object and is built once."""
+    snap = _SNAPSHOTS.get(version.pk)
+    if snap is None or snap.version != version.number:
+        snap = snapshot_from_manifest(version.manifest, number=version.number)
+        if len(_SNAPSHOTS) >= 8:
+            _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
+        _SNAPSHOTS[version.pk] = snap
+    return snap
 
 
-def manifest_store(snapshot: m.PolicySnapshot) -> dict[str, str]:
-    """Write the snapshot's section documents (only new content is inserted)."""
-    manifest: dict[str, str] = {}
-    docs = {SHARED_KEY: m.section_to_dict(snapshot.shared)}
-    docs.update({code: m.section_to_dict(s) for code, s in snapshot.orgs.items()})
+def manifest_store(
+    snapshot: m.PolicySnapshot,
+    *,
+    base: m.PolicySnapshot | None = None,
+    base_manifest: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Write the snapshot's section documents (only new content is inserted).
+
+    Sections that are the very same objects as in ``base`` keep their hash from
+    ``base_manifest`` without being serialised again (a change replaces only its own section).
+    """
+    sections = {SHARED_KEY: snapshot.shared, **dict(snapshot.orgs)}
+    known: dict[str, str] = {}
+    if base is not None and base_manifest is not None:
+        base_sections = {SHARED_KEY: base.shared, **dict(base.orgs)}
+        known = {
+            k: base_manifest[k]
+            for k, sec in sections.items()
+            if base_sections.get(k) is sec and k in base_manifest
+        }
+    docs = {k: m.section_to_dict(sec) for k, sec in sections.items() if k not in known}
     shas = {key: blob_sha(doc) for key, doc in docs.items()}
     existing = set(
         PolicyBlob.objects.filter(sha256__in=shas.values()).values_list("sha256", flat=True)
     )
-    new = [
-        PolicyBlob(sha256=sha, data=docs[key]) for key, sha in shas.items() if sha not in existing
-    ]
-    PolicyBlob.objects.bulk_create(new, ignore_conflicts=True)
-    manifest.update(shas)
-    return dict(sorted(manifest.items()))
+    PolicyBlob.objects.bulk_create(
+        [
+            PolicyBlob(sha256=sha, data=docs[key])
+            for key, sha in shas.items()
+            if sha not in existing
+        ],
+        ignore_conflicts=True,
+    )
+    return dict(sorted({**known, **shas}.items()))
 
 
 # --------------------------------------------------------------------------- forms

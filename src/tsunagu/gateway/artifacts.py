@@ -113,21 +113,26 @@ def section_of(key: str) -> str:
 def render_version(version: PolicyVersion, *, today: dt.date) -> dict[str, str]:
     """All files of ``version``. Keys whose render fingerprint did not change since the parent
     reuse its artifacts; only the others are rendered and validated. Idempotent."""
-    from tsunagu.engines.render import fingerprints
-
     existing = {a.path: a.blob.text for a in version.artifacts.select_related("blob")}
     if existing:
         return existing
+    from tsunagu.engines.render import PROXY_KEY, section_fingerprint
+
     snapshot = adapters.snapshot_of(version)
-    prints = fingerprints(snapshot, today=today, options=render_options())
     parent = version.parent
     reuse: list[Artifact] = []
-    changed = list(prints)
+    keys = [m.SHARED, *sorted(snapshot.orgs), PROXY_KEY]
+    changed = keys
     if parent is not None and parent.artifacts.exists():
-        before = fingerprints(adapters.snapshot_of(parent), today=today, options=render_options())
-        changed = [k for k in prints if before.get(k) != prints[k]]
+        # Section documents are content-addressed: a section whose hash, the shared section's
+        # hash and the address plans (inside the documents) are unchanged renders the same.
+        old, new = parent.manifest, version.manifest
+        if old.get("shared") == new.get("shared") and set(old) == set(new):
+            changed = [k for k in keys[1:-1] if old.get(k) != new.get(k)] + [PROXY_KEY]
         labels = {section_of(k) for k in changed}
         reuse = [a for a in parent.artifacts.select_related("blob") if a.section not in labels]
+    opts = render_options()
+    prints = {k: section_fingerprint(snapshot, k, today=today, options=opts) for k in changed}
     rendered = _render_keys(snapshot, prints, changed, today)
     new_files: dict[str, tuple[str, str]] = {}  # path -> (section label, text)
     for key, files in rendered.items():

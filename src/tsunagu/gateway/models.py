@@ -236,7 +236,8 @@ class ChangeRequest(models.Model):
 
     @property
     def approvals_needed(self) -> int:
-        return {RiskClass.NORMAL: 1, RiskClass.MAJOR: 2}.get(self.risk_class, 0)  # type: ignore[call-overload]
+        needed: dict[str, int] = {RiskClass.NORMAL: 1, RiskClass.MAJOR: 2}
+        return needed.get(self.risk_class, 0)
 
 
 class ChangeEvent(models.Model):

@@ -254,6 +254,18 @@ def history_seed(*, days: int = 150, per_org: int = 6, seed: int = 2026) -> dict
 
         return step
 
+    def submit_only(
+        org: Organization, kind: str, title: str, form: dict[str, Any]
+    ) -> Callable[[dt.datetime], None]:
+        def step(now: dt.datetime) -> None:
+            user = users.get(f"{org.slug}-staff")
+            if user is not None:
+                services.change_request_create(
+                    actor=user, organization=org, kind=kind, title=title, form=form, now=now
+                )
+
+        return step
+
     def withdraw(req_id: int, user: Any) -> Callable[[dt.datetime], None]:
         def step(now: dt.datetime) -> None:
             req = ChangeRequest.objects.get(pk=req_id)
@@ -339,12 +351,42 @@ def history_seed(*, days: int = 150, per_org: int = 6, seed: int = 2026) -> dict
 
     at(office_time(rollback_at), rollback)
 
+    # The last day: requests still waiting for a reviewer, and standard ones the next train takes.
+    recent = [
+        ("tls_exemption", "Web会議の映像品質改善のためTLS検査を除外", {"hosts": "*.zoom.us"}),
+        (
+            "inbound_publication",
+            "オンライン申請サイトの公開",
+            {"protocol": "tcp", "ports": "443", "waf": "on"},
+        ),
+        (
+            "firewall_outbound",
+            "保守業者のリモート接続",
+            {
+                "source_zone": "internet",
+                "destinations": "198.51.100.0/24",
+                "protocol": "tcp",
+                "ports": "8443",
+            },
+        ),
+        ("allow_domain", "気象情報の閲覧", {"hosts": "www.jma.go.jp", "service": "気象庁"}),
+    ]
+    for n, org in enumerate(orgs[:: max(1, len(orgs) // 8)]):
+        kind, title, form = recent[n % len(recent)]
+        if kind == "inbound_publication":
+            form = {**form, "server": f"10.{orgs.index(org) + 2}.192.30/32"}
+        when = end - dt.timedelta(hours=2 + n * 2)
+        heapq.heappush(events, (when, 10**6 + n, submit_only(org, kind, title, form)))
+
     with train_suppressed():
         while events:
             when, _n, fn = heapq.heappop(events)
             if when > end:
                 continue
             fn(when)
+    from .lifecycle import applied_requests_close
+
+    applied_requests_close(now=end)
     return {
         "requests": ChangeRequest.objects.count(),
         "versions": PolicyVersion.objects.count(),

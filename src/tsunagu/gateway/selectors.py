@@ -125,7 +125,8 @@ def review_queue(*, actor: Actor) -> list[ChangeRequest]:
 
 
 def sla_minutes(risk_class: str) -> int | None:
-    return settings.GATEWAY_SLA_MINUTES.get(risk_class)  # type: ignore[no-any-return]
+    value = settings.GATEWAY_SLA_MINUTES.get(risk_class)
+    return int(value) if value is not None else None
 
 
 def sla_due(req: ChangeRequest) -> dt.datetime | None:
@@ -330,7 +331,11 @@ def lead_times(*, actor: Actor, organization: Organization | None = None) -> Lea
         organization = Organization.objects.get(pk=actor.organization_id)
     if organization is not None:
         qs = qs.filter(organization=organization)
-    rows = list(qs.values_list("risk_class", "submitted_at", "applied_at"))
+    rows: list[tuple[str, dt.datetime, dt.datetime]] = [
+        (c, s, a)
+        for c, s, a in qs.values_list("risk_class", "submitted_at", "applied_at")
+        if s is not None and a is not None
+    ]
     classes: list[ClassStats] = []
     for rc in (RiskClass.STANDARD, RiskClass.NORMAL, RiskClass.MAJOR):
         mins = sorted((a - s).total_seconds() / 60 for c, s, a in rows if c == rc)

@@ -244,7 +244,7 @@ def _build_next(now: dt.datetime, result: TrainResult) -> PolicyVersion | None:
             row.save()
         if not included and not result.expired_removed:
             return None
-        manifest = adapters.manifest_store(snapshot)
+        manifest = adapters.manifest_store(snapshot, base=base, base_manifest=current.manifest)
         number = (PolicyVersion.objects.aggregate(n=Max("number"))["n"] or 0) + 1
         changed = sorted(k for k in manifest if manifest[k] != current.manifest.get(k))
         version = PolicyVersion.objects.create(

@@ -25,7 +25,7 @@ import re
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -343,8 +343,11 @@ def validate_artifacts(files: Mapping[str, str]) -> list[ValidationResult]:
     """
     results: list[ValidationResult] = []
     maps: dict[str, str] = {}
+    batched = _batched(files, ".nft", validate_nft) | _batched(files, ".pac", validate_pac)
     for path, text in sorted(files.items()):
-        if path.endswith(".nft"):
+        if path in batched:
+            results.append(batched[path])
+        elif path.endswith(".nft"):
             results.append(validate_nft(text, path))
         elif path.endswith("squid.conf"):
             bump = files.get(str(Path(path).with_name("ssl_bump.conf")))
@@ -369,6 +372,26 @@ def validate_artifacts(files: Mapping[str, str]) -> list[ValidationResult]:
             )
     results.extend(validate_postmap(maps))
     return sorted(results, key=lambda r: r.path)
+
+
+def _batched(
+    files: Mapping[str, str], suffix: str, check: Callable[[str, str], ValidationResult]
+) -> dict[str, ValidationResult]:
+    """Check many self-contained files of one kind in a single tool run (each nft file is its
+    own table, each PAC a function declaration). Only when the combined run fails is every file
+    checked on its own, to name the culprit; an empty result means "check them one by one"."""
+    chosen = {p: t for p, t in files.items() if p.endswith(suffix)}
+    if len(chosen) < 2:
+        return {}
+    joined = "\n".join(chosen[p] for p in sorted(chosen))
+    combined = check(joined, f"{len(chosen)} {suffix} files")
+    if not combined.ok or combined.skipped:
+        return {}
+    note = f"checked together with {len(chosen) - 1} other {suffix} files"
+    return {
+        p: ValidationResult(combined.tool, p, True, 0, note=note, command=combined.command)
+        for p in chosen
+    }
 
 
 def _validate_xml(text: str, path: str) -> ValidationResult:

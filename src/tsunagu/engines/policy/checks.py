@@ -71,9 +71,7 @@ class Region:
         return product(self.srcs.ivs, self.dsts.ivs, self.mask, self.ports.ivs)
 
 
-def meet_product(
-    fs: FlowSet, srcs: list[Interval], dsts: list[Interval], mask: int = 7
-) -> FlowSet:
+def meet_product(fs: FlowSet, srcs: list[Interval], dsts: list[Interval], mask: int = 7) -> FlowSet:
     """``fs ∩ (srcs × dsts × mask × every port)`` without materialising the product."""
     dummy = ZoneCheck("", "reject", (), ())
     return Region(dummy, srcs, dsts, mask, [PORT_ALL], "dst").meet(fs)

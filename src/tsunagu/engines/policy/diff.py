@@ -11,6 +11,7 @@ from .index import PolicyIndex, first_match, index
 from .model import SHARED, DomainEntry, FirewallRule, PolicySnapshot, Section
 from .space import IP_MAX, Box, FlowSet, product
 
+
 @dataclass(frozen=True)
 class SectionDiff:
     key: str
@@ -117,9 +118,7 @@ def _split_by_org(idx: PolicyIndex, fs: FlowSet) -> dict[str, FlowSet]:
     for org, ivs in idx.plan.org_all.items():
         if org == SHARED:
             continue
-        region = product(ivs, [(0, (1 << 33) - 1)], 7) + product(
-            [(0, IP_MAX)], ivs, 7
-        )
+        region = product(ivs, [(0, (1 << 33) - 1)], 7) + product([(0, IP_MAX)], ivs, 7)
         part = fs.intersect(FlowSet(region))
         if part:
             out[org] = part
@@ -162,9 +161,11 @@ def diff_snapshots(a: PolicySnapshot, b: PolicySnapshot) -> SnapshotDiff:
         removed = _split_by_org(ia, pa - pb)
     dom_added: dict[str, DomainSet] = {}
     dom_removed: dict[str, DomainSet] = {}
-    domain_keys = {d.key for d in sections if d.domains_added or d.domains_removed or d.domains_changed}
-    orgs_to_check = sorted(set(a.orgs) | set(b.orgs)) if SHARED in domain_keys else sorted(
-        domain_keys
+    domain_keys = {
+        d.key for d in sections if d.domains_added or d.domains_removed or d.domains_changed
+    }
+    orgs_to_check = (
+        sorted(set(a.orgs) | set(b.orgs)) if SHARED in domain_keys else sorted(domain_keys)
     )
     for org in orgs_to_check:
         ea = ia.effective_domains(org, "allow") if org in a.orgs else DomainSet()

@@ -148,7 +148,26 @@ def _combine(a: Tree, b: Tree, op: Op, kind: str) -> Tree:
     b_self, b_below, b_ch = _parts(b)
     below = op(a_below, b_below)
     children: dict[str, Tree] = {}
-    labels = set(a_ch) | set(b_ch)
+    labels: Iterable[str]
+    # labels present on one side only give the uniform ``below`` result when that side's
+    # partner is uniform-absorbing: skip them (keeps small-versus-large work small)
+    if kind == "and":
+        keep_a, keep_b = b_below, a_below  # a False default on one side absorbs the other
+    elif kind == "sub":
+        keep_a, keep_b = not b_below, a_below
+    elif kind == "or":
+        keep_a, keep_b = not b_below, not a_below
+    else:
+        keep_a = keep_b = True
+    if keep_a and keep_b:
+        labels = set(a_ch) | set(b_ch)
+    elif keep_a:  # labels only in b are absorbed: a's labels suffice
+        labels = a_ch.keys()
+    elif keep_b:
+        labels = b_ch.keys()
+    else:
+        small, large = (a_ch, b_ch) if len(a_ch) <= len(b_ch) else (b_ch, a_ch)
+        labels = [x for x in small if x in large]
     for label in labels:
         children[label] = _combine(a_ch.get(label, a_below), b_ch.get(label, b_below), op, kind)
     return _make(op(a_self, b_self), below, children)

@@ -13,7 +13,7 @@ import ipaddress
 import socket
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -143,10 +143,8 @@ class AddressPlan:
             return (self.external_dst if role == "dst" else self.external_ip), None
         if text.startswith("zone:"):
             zone = text[5:]
-            if owner == SHARED:
-                found = self.zone_all.get(zone)
-            else:
-                found = self.org_zone.get((owner, zone))
+            plan_zone = self.zone_all.get(zone) if owner == SHARED else None
+            found = plan_zone if owner == SHARED else self.org_zone.get((owner, zone))
             if found is None:
                 return [], ("unknown_zone", {"ref": ref, "zone": zone, "org": owner})
             return found, None
@@ -251,7 +249,9 @@ def flow_boxes(
     return product(srcs, dsts, mask, port_ivs), problems
 
 
-def rule_boxes(plan: AddressPlan, owner: str, rule: FirewallRule) -> tuple[list[Box], list[Problem]]:
+def rule_boxes(
+    plan: AddressPlan, owner: str, rule: FirewallRule
+) -> tuple[list[Box], list[Problem]]:
     boxes, problems = flow_boxes(
         plan, owner, rule.sources, rule.destinations, rule.protocol, rule.ports
     )
@@ -270,7 +270,7 @@ def rule_boxes(plan: AddressPlan, owner: str, rule: FirewallRule) -> tuple[list[
 class RuleRef:
     """One rule at its place in the gateway's ordered list."""
 
-    __slots__ = ("boxes", "index", "key", "order", "part", "pos", "problems", "rule")
+    __slots__ = ("_shape", "boxes", "index", "key", "order", "part", "pos", "problems", "rule")
 
     def __init__(
         self,
@@ -291,6 +291,13 @@ class RuleRef:
         self.rule = rule
         self.boxes = boxes
         self.problems = problems
+        self._shape: RuleShape | None = None
+
+    @property
+    def shape(self) -> RuleShape:
+        if self._shape is None:
+            self._shape = RuleShape(self.boxes)
+        return self._shape
 
     @property
     def label(self) -> str:
@@ -314,6 +321,34 @@ class _IvSet:
     def meets(self, lo: int, hi: int) -> bool:
         i = bisect.bisect_right(self.los, hi) - 1
         return i >= 0 and self.ivs[i][1] >= lo
+
+    def meets_set(self, other: _IvSet) -> bool:
+        small, large = (self, other) if len(self.ivs) <= len(other.ivs) else (other, self)
+        return any(large.meets(a, b) for a, b in small.ivs)
+
+
+class RuleShape:
+    """A rule's match as the product it is: sources × destinations × protocols × ports
+    (ICMP ignoring ports). Overlap tests against boxes are exact and logarithmic."""
+
+    __slots__ = ("dsts", "ic", "ports", "srcs", "tu")
+
+    def __init__(self, boxes: Sequence[Box]) -> None:
+        self.srcs = _IvSet((b[0], b[1]) for b in boxes)
+        self.dsts = _IvSet((b[2], b[3]) for b in boxes)
+        self.ports = _IvSet((b[5], b[6]) for b in boxes if b[4] & 3)
+        mask = 0
+        for b in boxes:
+            mask |= b[4]
+        self.tu = mask & 3
+        self.ic = mask & 4
+
+    def meets_box(self, q: Box) -> bool:
+        return (
+            self.srcs.meets(q[0], q[1])
+            and self.dsts.meets(q[2], q[3])
+            and bool((q[4] & self.tu and self.ports.meets(q[5], q[6])) or q[4] & self.ic)
+        )
 
 
 class _Projection:
@@ -482,40 +517,58 @@ class PolicyIndex:
             return range(lo, hi + 1)
         return [k for k in mapping if lo <= k <= hi]
 
+    @staticmethod
+    def _key_hits(mapping: dict[int, Any], keys: _IvSet) -> list[Any]:
+        """Values of ``mapping`` whose integer key lies in ``keys``."""
+        if sum(b - a + 1 for a, b in keys.ivs) <= SCAN:
+            out = []
+            for a, b in keys.ivs:
+                for k in range(a, b + 1):
+                    v = mapping.get(k)
+                    if v is not None:
+                        out.append(v)
+            return out
+        return [v for k, v in mapping.items() if keys.meets(k, k)]
+
     def candidates(self, region: Sequence[Box], action: str | None = None) -> list[RuleRef]:
         """Rules (in gateway order) with a match box meeting ``region`` (exact); only rules
         with ``action`` when given."""
+        return list(self.iter_candidates(region, action))
+
+    def iter_candidates(
+        self, region: Sequence[Box], action: str | None = None
+    ) -> Iterator[RuleRef]:
+        """:meth:`candidates`, lazily: a first-match walk that ends early checks fewer rules."""
+        if not region:
+            return
         found: set[int] = set(self._global)
+        src_keys = _IvSet((q[0] >> SHIFT, q[1] >> SHIFT) for q in region)
+        dst_keys = _IvSet((q[2] >> SHIFT, q[3] >> SHIFT) for q in region)
+        for bucket in self._key_hits(self._src, src_keys):
+            found.update(bucket.wide)
+            for lst in self._key_hits(bucket.by_dst, dst_keys):
+                found.update(lst)
+        for lst in self._key_hits(self._dst, dst_keys):
+            found.update(lst)
+        reg_src = _IvSet((q[0], q[1]) for q in region)
+        reg_dst = _IvSet((q[2], q[3]) for q in region)
+        reg_mask = 0
         for q in region:
-            sk0, sk1 = q[0] >> SHIFT, q[1] >> SHIFT
-            dk0, dk1 = q[2] >> SHIFT, q[3] >> SHIFT
-            for sk in self._keys(self._src, sk0, sk1):
-                bucket = self._src.get(sk)
-                if bucket is None:
-                    continue
-                found.update(bucket.wide)
-                for dk in self._keys(bucket.by_dst, dk0, dk1):
-                    lst = bucket.by_dst.get(dk)
-                    if lst:
-                        found.update(lst)
-            for dk in self._keys(self._dst, dk0, dk1):
-                lst = self._dst.get(dk)
-                if lst:
-                    found.update(lst)
-        proj = _Projection(region) if len(region) > 4 else None
-        out = []
+            reg_mask |= q[4]
         refs = self.refs
         for pos in sorted(found):
             ref = refs[pos]
             if action is not None and ref.rule.action != action:
                 continue
-            for b in ref.boxes:
-                if proj is not None and not proj.may_meet(b):
-                    continue
-                if any(boxes_overlap(b, q) for q in region):
-                    out.append(ref)
-                    break
-        return out
+            shape = ref.shape
+            if not (
+                (shape.tu | shape.ic) & reg_mask
+                and shape.srcs.meets_set(reg_src)
+                and shape.dsts.meets_set(reg_dst)
+            ):
+                continue
+            if any(shape.meets_box(q) for q in region):
+                yield ref
 
     # ------------------------------------------------------------------ domains
 
@@ -566,9 +619,9 @@ def first_match(
     remaining = list(region)
     allowed: list[Box] = []
     hits: list[tuple[Any, str, list[Box]]] = []
+    if not remaining:
+        return allowed, hits
     for tag, action, boxes in rules:
-        if not remaining:
-            break
         relevant = [b for b in boxes if any(boxes_overlap(b, r) for r in remaining)]
         if not relevant:
             continue
@@ -583,6 +636,8 @@ def first_match(
             allowed.extend(hit)
         hits.append((tag, action, hit))
         remaining = subtract_boxes(remaining, relevant)
+        if not remaining:
+            break  # before asking a lazy rule source for the next candidate
     return allowed, hits
 
 
@@ -603,4 +658,3 @@ def index(snapshot: PolicySnapshot) -> PolicyIndex:
         _indexes[key] = (weakref.ref(snapshot), built)
         weakref.finalize(snapshot, _indexes.pop, key, None)
     return built
-

@@ -26,13 +26,12 @@ from .rules import RuleData, load_rules
 from .space import (
     FlowSet,
     Interval,
-    complement_intervals,
     format_address_interval,
     intersect_boxes,
     product,
     subtract_boxes,
 )
-from .verdict import Finding
+from .verdict import Finding, Severity
 from .verifier import outside_own_plan, verify
 
 
@@ -79,7 +78,7 @@ def verify_policy(
     plan = idx.plan
     out: list[Finding] = []
 
-    def sev(code: str) -> str:
+    def sev(code: str) -> Severity:
         return "escalate" if rules.severity(code) == "escalate" else "reject"
 
     for key, (code, params) in plan.problems:
@@ -125,7 +124,7 @@ def verify_policy(
             out.append(
                 Finding(
                     "expired_in_policy",
-                    sev("expired_in_policy"),  # type: ignore[arg-type]
+                    sev("expired_in_policy"),
                     {"rule": ref.label, "expires": ref.rule.expires.isoformat()},
                     ref.label,
                 )
@@ -191,7 +190,7 @@ def verify_policy(
                 out.append(
                     Finding(
                         "domain_too_broad",
-                        sev("domain_too_broad"),  # type: ignore[arg-type]
+                        sev("domain_too_broad"),
                         {"pattern": pattern, "suffix": pattern[2:] or "*"},
                         label,
                     )
@@ -202,7 +201,7 @@ def verify_policy(
                 out.append(
                     Finding(
                         "tls_exempt_upload",
-                        sev("tls_exempt_upload"),  # type: ignore[arg-type]
+                        sev("tls_exempt_upload"),
                         {"pattern": pattern},
                         label,
                     )
@@ -211,7 +210,7 @@ def verify_policy(
                 out.append(
                     Finding(
                         "expired_in_policy",
-                        sev("expired_in_policy"),  # type: ignore[arg-type]
+                        sev("expired_in_policy"),
                         {"rule": label, "expires": entry.expires.isoformat()},
                         label,
                     )
@@ -220,7 +219,7 @@ def verify_policy(
             out.append(
                 Finding(
                     "attachment_bypass",
-                    sev("attachment_bypass"),  # type: ignore[arg-type]
+                    sev("attachment_bypass"),
                     {},
                     key or "shared",
                 )

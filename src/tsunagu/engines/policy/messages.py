@@ -55,7 +55,8 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "mynumber_lgwan": {
         "ja": (
-            "マイナンバー利用事務系と LGWAN 接続系の間の通信を許可します（ルール {rule}: {flows}）。",
+            "マイナンバー利用事務系と LGWAN 接続系の間の通信を許可します"
+            "（ルール {rule}: {flows}）。",
             "原則禁止の通信です。データ連携用の中間サーバ等、必要最小限の宛先・ポートに絞り、"
             "例外措置として二名で審査してください。",
         ),
@@ -79,7 +80,8 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
     },
     "domain_too_broad": {
         "ja": (
-            "ドメインパターン {pattern} は登録可能ドメインより広すぎます（{suffix} は公開サフィックス）。",
+            "ドメインパターン {pattern} は登録可能ドメインより広すぎます"
+            "（{suffix} は公開サフィックス）。",
             "サービスのドメイン（例: *.example.co.jp）またはホスト名を指定してください。",
         ),
         "en": (
@@ -169,8 +171,7 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
             "共通ルールの承認手続（関係団体の合意）を経てください。",
         ),
         "en": (
-            "The change touches the shared rules of all bodies ({count} organisations "
-            "affected).",
+            "The change touches the shared rules of all bodies ({count} organisations affected).",
             "Take it through the shared-rule approval path (agreement of the bodies concerned).",
         ),
     },
@@ -186,13 +187,17 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
     },
     # ---- input validation
     "invalid_address": {
-        "ja": ("アドレス {ref} を解釈できません。", "a.b.c.d/nn 形式のプレフィックスを指定してください。"),
+        "ja": (
+            "アドレス {ref} を解釈できません。",
+            "a.b.c.d/nn 形式のプレフィックスを指定してください。",
+        ),
         "en": ("The address {ref} cannot be read.", "Give a prefix such as a.b.c.d/nn."),
     },
     "host_bits_set": {
         "ja": (
             "プレフィックス {ref} にホスト部のビットが立っています（{network} のことですか）。",
-            "ネットワークアドレス {network} を指定するか、意図した範囲を申請内容に記載してください。",
+            "ネットワークアドレス {network} を指定するか、"
+            "意図した範囲を申請内容に記載してください。",
         ),
         "en": (
             "The prefix {ref} has host bits set (did you mean {network}?).",
@@ -200,19 +205,31 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         ),
     },
     "unknown_zone": {
-        "ja": ("ゾーン {zone} は団体 {org} のアドレス計画にありません。", "既存のゾーン名を指定してください。"),
+        "ja": (
+            "ゾーン {zone} は団体 {org} のアドレス計画にありません。",
+            "既存のゾーン名を指定してください。",
+        ),
         "en": ("The zone {zone} is not in the address plan of {org}.", "Use an existing zone."),
     },
     "fqdn_source": {
-        "ja": ("送信元に FQDN {ref} は指定できません。", "送信元はアドレスかゾーンで指定してください。"),
+        "ja": (
+            "送信元に FQDN {ref} は指定できません。",
+            "送信元はアドレスかゾーンで指定してください。",
+        ),
         "en": ("A FQDN ({ref}) cannot be a source.", "Give sources as addresses or zones."),
     },
     "invalid_domain": {
-        "ja": ("ドメイン {ref} を解釈できません。", "host.example.jp か *.example.jp の形で指定してください。"),
+        "ja": (
+            "ドメイン {ref} を解釈できません。",
+            "host.example.jp か *.example.jp の形で指定してください。",
+        ),
         "en": ("The domain {ref} cannot be read.", "Use host.example.jp or *.example.jp."),
     },
     "invalid_protocol": {
-        "ja": ("プロトコル {protocol} は使えません。", "tcp・udp・icmp・any のいずれかにしてください。"),
+        "ja": (
+            "プロトコル {protocol} は使えません。",
+            "tcp・udp・icmp・any のいずれかにしてください。",
+        ),
         "en": ("The protocol {protocol} is not supported.", "Use tcp, udp, icmp or any."),
     },
     "invalid_port": {
@@ -224,11 +241,17 @@ FINDINGS: dict[str, dict[str, tuple[str, str]]] = {
         "en": ("The action {action} is not supported.", "Use allow or deny."),
     },
     "invalid_direction": {
-        "ja": ("方向 {direction} は使えません。", "outbound・inbound・internal のいずれかにしてください。"),
+        "ja": (
+            "方向 {direction} は使えません。",
+            "outbound・inbound・internal のいずれかにしてください。",
+        ),
         "en": ("The direction {direction} is not supported.", "Use outbound, inbound or internal."),
     },
     "empty_reference": {
-        "ja": ("ルール {rule} に送信元または宛先がありません。", "送信元と宛先を指定してください。"),
+        "ja": (
+            "ルール {rule} に送信元または宛先がありません。",
+            "送信元と宛先を指定してください。",
+        ),
         "en": ("Rule {rule} has no source or no destination.", "Give sources and destinations."),
     },
     "unknown_org": {

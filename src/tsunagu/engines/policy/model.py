@@ -262,11 +262,15 @@ def apply_change(snapshot: PolicySnapshot, change: Change) -> PolicySnapshot:
     return snapshot.with_section(new)
 
 
-def expired_items(snapshot: PolicySnapshot, today: dt.date) -> dict[str, tuple[list[str], list[str]]]:
+def expired_items(
+    snapshot: PolicySnapshot, today: dt.date
+) -> dict[str, tuple[list[str], list[str]]]:
     """Per section key: (rule uids, domain uids) whose expiry date is before ``today``."""
     out: dict[str, tuple[list[str], list[str]]] = {}
     for key, section in [(SHARED, snapshot.shared), *sorted(snapshot.orgs.items())]:
-        rules = [r.uid for r in (*section.rules, *section.post_rules) if r.expires and r.expires < today]
+        rules = [
+            r.uid for r in (*section.rules, *section.post_rules) if r.expires and r.expires < today
+        ]
         domains = [d.uid for d in section.domains if d.expires and d.expires < today]
         if rules or domains:
             out[key] = (rules, domains)
@@ -422,7 +426,12 @@ def change_to_dict(change: Change) -> dict[str, Any]:
         "mail": mail_to_dict(change.mail) if change.mail else None,
         "intent": {
             "flows": [
-                {"sources": list(s), "destinations": list(d), "protocol": p, "ports": [str(x) for x in ports]}
+                {
+                    "sources": list(s),
+                    "destinations": list(d),
+                    "protocol": p,
+                    "ports": [str(x) for x in ports],
+                }
                 for s, d, p, ports in change.intent.flows
             ],
             "hosts": list(change.intent.hosts),

@@ -136,9 +136,7 @@ def box_subtract(a: Box, b: Box) -> list[Box]:
 
 
 def box_size(b: Box) -> int:
-    return (
-        (b[1] - b[0] + 1) * (b[3] - b[2] + 1) * (b[4].bit_count()) * (b[6] - b[5] + 1)
-    )
+    return (b[1] - b[0] + 1) * (b[3] - b[2] + 1) * (b[4].bit_count()) * (b[6] - b[5] + 1)
 
 
 def subtract_boxes(boxes: Sequence[Box], sub: Iterable[Box]) -> list[Box]:
@@ -405,9 +403,7 @@ def _merge_boxes(boxes: list[Box]) -> list[Box]:
                     vals = dict(zip(others, key, strict=True))
                     vals[lo_i] = lo
                     vals[hi_i] = hi
-                    out.append(
-                        (vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6])
-                    )
+                    out.append((vals[0], vals[1], vals[2], vals[3], vals[4], vals[5], vals[6]))
             boxes = out
     return sorted(boxes)
 
@@ -462,7 +458,7 @@ def format_destinations(intervals: Iterable[Interval]) -> list[str]:
     else:
         out.extend(
             f"fqdn:{_names[i]}" if i < len(_names) else f"fqdn:#{i}"
-            for i in sorted(names, key=lambda i: (_names[i] if i < len(_names) else ""))
+            for i in sorted(names, key=lambda i: _names[i] if i < len(_names) else "")
         )
     return out
 

@@ -9,6 +9,7 @@ from .model import (
     SHARED,
     AddressBlock,
     DomainEntry,
+    DomainKind,
     FirewallRule,
     PolicySnapshot,
     PortRange,
@@ -40,7 +41,9 @@ def org_plan(n: int) -> tuple[AddressBlock, ...]:
 
 
 def _internet_prefix(rng: random.Random) -> str:
-    first = rng.choice([*range(1, 10), *range(11, 100), *range(104, 127), *range(128, 170), 198, 203])
+    first = rng.choice(
+        [*range(1, 10), *range(11, 100), *range(104, 127), *range(128, 170), 198, 203]
+    )
     length = rng.choice((24, 24, 24, 23, 22, 26, 28, 32))
     addr = (first << 24) | (rng.getrandbits(24))
     addr &= ~((1 << (32 - length)) - 1) & 0xFFFFFFFF
@@ -57,47 +60,79 @@ def _rules_for(n: int, count: int, rng: random.Random) -> list[FirewallRule]:
         if roll < 0.74:
             out.append(
                 FirewallRule(
-                    uid, "allow", ("zone:internet",), (_internet_prefix(rng),), "tcp",
-                    rng.choice((WEB, WEB, WEB2, ALT)), owner=code, ticket=f"T{i}",
+                    uid,
+                    "allow",
+                    ("zone:internet",),
+                    (_internet_prefix(rng),),
+                    "tcp",
+                    rng.choice((WEB, WEB, WEB2, ALT)),
+                    owner=code,
+                    ticket=f"T{i}",
                 )
             )
         elif roll < 0.82:
             out.append(
                 FirewallRule(
-                    uid, "deny", ("zone:internet",), (_internet_prefix(rng),), "any",
-                    owner=code, comment="blocked destination",
+                    uid,
+                    "deny",
+                    ("zone:internet",),
+                    (_internet_prefix(rng),),
+                    "any",
+                    owner=code,
+                    comment="blocked destination",
                 )
             )
         elif roll < 0.90:
             out.append(
                 FirewallRule(
-                    uid, "allow", ("zone:lgwan",),
-                    (f"172.20.{rng.randrange(256)}.0/24",), "tcp", WEB, owner=code,
+                    uid,
+                    "allow",
+                    ("zone:lgwan",),
+                    (f"172.20.{rng.randrange(256)}.0/24",),
+                    "tcp",
+                    WEB,
+                    owner=code,
                     comment="LGWAN-ASP",
                 )
             )
         elif roll < 0.95:
             out.append(
                 FirewallRule(
-                    uid, "allow", ("zone:internet",),
+                    uid,
+                    "allow",
+                    ("zone:internet",),
                     (f"fqdn:app{rng.randrange(50)}.saas{rng.randrange(40)}.example.jp",),
-                    "tcp", WEB, owner=code,
+                    "tcp",
+                    WEB,
+                    owner=code,
                 )
             )
         elif roll < 0.98:
             out.append(
                 FirewallRule(
-                    uid, "allow", ("internet",), (f"10.{o}.192.{rng.randrange(1, 255)}/32",),
-                    "tcp", WEB, direction="inbound", controls=("waf",), owner=code,
+                    uid,
+                    "allow",
+                    ("internet",),
+                    (f"10.{o}.192.{rng.randrange(1, 255)}/32",),
+                    "tcp",
+                    WEB,
+                    direction="inbound",
+                    controls=("waf",),
+                    owner=code,
                     comment="public web site",
                 )
             )
         else:
             out.append(
                 FirewallRule(
-                    uid, "allow", (f"10.{o}.128.{rng.randrange(0, 256, 16)}/28",),
-                    (_internet_prefix(rng),), "udp", (PortRange(3478, 3481),),
-                    owner=code, expires=dt.date(2031, 3, 31),
+                    uid,
+                    "allow",
+                    (f"10.{o}.128.{rng.randrange(0, 256, 16)}/28",),
+                    (_internet_prefix(rng),),
+                    "udp",
+                    (PortRange(3478, 3481),),
+                    owner=code,
+                    expires=dt.date(2031, 3, 31),
                 )
             )
     return out
@@ -115,7 +150,7 @@ def synthetic_snapshot(
 ) -> PolicySnapshot:
     """A policy of ``orgs`` organisations with ``rules_per_org`` firewall rules each and
     ``domains`` domain entries in all (a tenth of them shared), deterministic in ``seed``."""
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - deterministic test data, not security
     shared_domains = []
     per_org_domains: dict[int, list[DomainEntry]] = {n: [] for n in range(orgs)}
     for i in range(domains):
@@ -124,7 +159,7 @@ def synthetic_snapshot(
             shared_domains.append(DomainEntry(f"d{i:06d}", pattern, service=f"svc{i}"))
         else:
             n = rng.randrange(orgs)
-            kind = "tls_exempt" if rng.random() < 0.03 else "allow"
+            kind: DomainKind = "tls_exempt" if rng.random() < 0.03 else "allow"
             per_org_domains[n].append(
                 DomainEntry(f"d{i:06d}", pattern, kind, service=f"svc{i}", owner=org_code(n))
             )
@@ -132,17 +167,31 @@ def synthetic_snapshot(
         org=SHARED,
         rules=(
             FirewallRule(
-                "s-eltax", "allow", ("zone:mynumber",), ("fqdn:www.eltax.lta.go.jp",), "tcp",
-                WEB, controls=("specific_communication",), comment="特定通信 eLTAX",
+                "s-eltax",
+                "allow",
+                ("zone:mynumber",),
+                ("fqdn:www.eltax.lta.go.jp",),
+                "tcp",
+                WEB,
+                controls=("specific_communication",),
+                comment="特定通信 eLTAX",
             ),
             FirewallRule("s-mynumber-deny", "deny", ("zone:mynumber",), ("any",), "any"),
             FirewallRule("s-deny-any-mynumber", "deny", ("any",), ("zone:mynumber",), "any"),
             FirewallRule(
-                "s-dns", "allow", ("zone:internet", "zone:lgwan"), ("172.16.0.53/32",), "udp",
+                "s-dns",
+                "allow",
+                ("zone:internet", "zone:lgwan"),
+                ("172.16.0.53/32",),
+                "udp",
                 (PortRange(53, 53),),
             ),
             FirewallRule(
-                "s-proxy", "allow", ("zone:internet",), ("172.16.0.80/32",), "tcp",
+                "s-proxy",
+                "allow",
+                ("zone:internet",),
+                ("172.16.0.80/32",),
+                "tcp",
                 (PortRange(8080, 8080),),
             ),
             FirewallRule(

@@ -245,7 +245,9 @@ class Verdict:
                 else f"Permitted beyond the request (collateral): {' / '.join(coll)}."
             )
         orgs = ", ".join(self.blast_radius) or none
-        parts.append(f"他団体への影響: {orgs}。" if ja else f"Other organisations affected: {orgs}.")
+        parts.append(
+            f"他団体への影響: {orgs}。" if ja else f"Other organisations affected: {orgs}."
+        )
         cls = messages.CLASSES[self.risk_class]["ja" if ja else "en"]
         if ja:
             parts.append(f"判定: {cls}（リスク点 {self.score}）。")

@@ -10,8 +10,9 @@ rules the index says can meet ``D``.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -151,18 +152,21 @@ class _Plan:
             return None
         return _Entry(ref.order, ref.label, ref.rule, ref.boxes)
 
-    def entries(self, region: Sequence[Box], new: bool) -> list[_Entry]:
-        out = []
-        for ref in self.idx.candidates(region):
-            e = self._ref_entry(ref, new)
-            if e is not None:
-                out.append(e)
-        if new:
-            block = self.idx.section_block[self.key]
-            for j, (rule, boxes) in enumerate(self.added):
-                out.append(_Entry((block, self.added_at + j), _label(self.key, rule.uid), rule, boxes))
-            out.sort(key=lambda e: e.order)
-        return out
+    def entries(self, region: Sequence[Box], new: bool) -> Iterator[_Entry]:
+        """The rules meeting ``region`` in the old or new order (lazily)."""
+        olds = (
+            e
+            for e in (self._ref_entry(ref, new) for ref in self.idx.iter_candidates(region))
+            if e is not None
+        )
+        if not new or not self.added:
+            return olds
+        block = self.idx.section_block[self.key]
+        added = [
+            _Entry((block, self.added_at + j), _label(self.key, rule.uid), rule, boxes)
+            for j, (rule, boxes) in enumerate(self.added)
+        ]
+        return heapq.merge(olds, added, key=lambda e: e.order)
 
     def evaluate(
         self, region: Sequence[Box], new: bool
@@ -170,11 +174,6 @@ class _Plan:
         ents = self.entries(region, new)
         allowed, hits = first_match(region, ((e, e.rule.action, e.boxes) for e in ents))
         return allowed, hits
-
-
-def _tag_rule(tag: Any) -> FirewallRule:
-    assert isinstance(tag, _Entry)
-    return tag.rule
 
 
 # --------------------------------------------------------------------------- verify
@@ -332,15 +331,11 @@ class _Verifier:
         affected: set[str] = set()
         for kind in ("allow", "tls_exempt"):
             added = domain_set_of([e for e in valid_added if e.kind == kind], kind)
-            kind_removed = [
-                d for d in self.section.domains if d.uid in removed and d.kind == kind
-            ]
+            kind_removed = [d for d in self.section.domains if d.uid in removed and d.kind == kind]
             old_sec = idx.domain_set(key, kind)
             if kind_removed:
                 new_sec = (
-                    domain_set_of(
-                        [d for d in self.section.domains if d.uid not in removed], kind
-                    )
+                    domain_set_of([d for d in self.section.domains if d.uid not in removed], kind)
                     | added
                 )
             elif added:
@@ -398,9 +393,7 @@ class _Verifier:
         # ---- flows: the touched region, before and after
         region: list[Box] = [b for _, boxes in plan.added for b in boxes]
         removed_refs = [
-            r
-            for r in (idx.by_uid.get((self.key, uid)) for uid in plan.removed)
-            if r is not None
+            r for r in (idx.by_uid.get((self.key, uid)) for uid in plan.removed) if r is not None
         ]
         for ref in removed_refs:
             region.extend(ref.boxes)
@@ -422,7 +415,8 @@ class _Verifier:
             if rule.action != "allow" or not boxes:
                 continue
             tag = _label(self.key, rule.uid)
-            for check, v in violations(FlowSet(boxes), rule.controls, regions, endpoints):
+            own = FlowSet.disjoint(boxes)  # one rule's boxes are disjoint by construction
+            for check, v in violations(own, rule.controls, regions, endpoints):
                 if (check.code, tag) in reported:
                     continue
                 reported.add((check.code, tag))
@@ -507,16 +501,21 @@ class _Verifier:
         allow_plus, allow_minus = domain_deltas["allow"]
         tls_plus, tls_minus = domain_deltas["tls_exempt"]
         collateral = newly - intent_fs if ch.intent.flows else FlowSet()
-        collateral_domains = (
-            (allow_plus | tls_plus) - intent_ds if ch.intent.hosts else DomainSet()
-        )
+        collateral_domains = (allow_plus | tls_plus) - intent_ds if ch.intent.hosts else DomainSet()
         already, by_rules, by_domains = self._already(plan, intent_fs)
 
         # ---- risk
         findings = _dedupe(self.findings)
         factors = self._factors(
-            newly, denied, collateral, collateral_domains, domain_deltas, wildcards, blast,
-            findings, already,
+            newly,
+            denied,
+            collateral,
+            collateral_domains,
+            domain_deltas,
+            wildcards,
+            blast,
+            findings,
+            already,
         )
         score = max(0, sum(f.points for f in factors))
         risk: RiskClass
@@ -550,23 +549,25 @@ class _Verifier:
             edition=rules.edition,
         )
 
-    def _already(self, plan: _Plan, intent_fs: FlowSet) -> tuple[Already, tuple[str, ...], tuple[str, ...]]:
+    def _already(
+        self, plan: _Plan, intent_fs: FlowSet
+    ) -> tuple[Already, tuple[str, ...], tuple[str, ...]]:
         ch = self.change
         statuses: list[str] = []
         by_rules: list[str] = []
         if ch.intent.flows:
             request = intent_fs
         else:
-            request = FlowSet(b for rule, boxes in plan.added if rule.action == "allow" for b in boxes)
+            request = FlowSet(
+                b for rule, boxes in plan.added if rule.action == "allow" for b in boxes
+            )
         if request:
             allowed, hits = plan.evaluate(list(request.boxes), new=False)
             got = FlowSet.disjoint(allowed)
             for entry, action, hit in hits:
                 if action == "allow" and hit:
                     by_rules.append(entry.tag)
-            statuses.append(
-                "fully" if request.issubset(got) else ("partly" if got else "no")
-            )
+            statuses.append("fully" if request.issubset(got) else ("partly" if got else "no"))
         by_domains: list[str] = []
         kind_of_request = "tls_exempt" if ch.kind == "tls_exemption" else "allow"
         requests: dict[str, list[str]] = {}
@@ -576,13 +577,15 @@ class _Verifier:
             for e in ch.add_domains:
                 requests.setdefault(e.kind, []).append(e.pattern)
         for kind, patterns in requests.items():
-            entries = [
-                (d.uid, d.pattern)
-                for d in (*self.idx.sections[SHARED].domains, *self.section.domains)
-                if d.kind == kind
-            ] if self.key != SHARED else [
-                (d.uid, d.pattern) for d in self.section.domains if d.kind == kind
-            ]
+            entries = (
+                [
+                    (d.uid, d.pattern)
+                    for d in (*self.idx.sections[SHARED].domains, *self.section.domains)
+                    if d.kind == kind
+                ]
+                if self.key != SHARED
+                else [(d.uid, d.pattern) for d in self.section.domains if d.kind == kind]
+            )
             try:
                 status, uids = coverage(patterns, entries)
             except DomainError:
@@ -634,7 +637,9 @@ class _Verifier:
             if nonweb:
                 ports = sorted({p for t in nonweb.terms() for p in t.port_text()})
                 out.append(
-                    Factor("non_web_ports", round(rules.point("non_web_ports")), {"ports": ports[:5]})
+                    Factor(
+                        "non_web_ports", round(rules.point("non_web_ports")), {"ports": ports[:5]}
+                    )
                 )
             if newly.protocols() & UDP:
                 out.append(Factor("udp", round(rules.point("udp")), {}))
@@ -646,11 +651,12 @@ class _Verifier:
         up = [
             e.pattern
             for e in ch.add_domains
-            if e.kind == "allow"
-            and (e.upload_capable or _safe_overlap(e.pattern, upload))
+            if e.kind == "allow" and (e.upload_capable or _safe_overlap(e.pattern, upload))
         ]
         if up and allow_plus:
-            out.append(Factor("upload_capable", round(rules.point("upload_capable")), {"patterns": up[:3]}))
+            out.append(
+                Factor("upload_capable", round(rules.point("upload_capable")), {"patterns": up[:3]})
+            )
         if tls_plus:
             out.append(
                 Factor(
@@ -665,18 +671,24 @@ class _Verifier:
         if self.key == SHARED:
             out.append(Factor("shared_section", round(rules.point("shared_section")), {}))
             if blast:
-                pts = min(rules.point("other_orgs_cap"), rules.point("other_orgs_per_org") * len(blast))
+                pts = min(
+                    rules.point("other_orgs_cap"), rules.point("other_orgs_per_org") * len(blast)
+                )
                 out.append(Factor("other_orgs", round(pts), {"count": len(blast)}))
         esc = [f for f in findings if f.severity == "escalate"]
         if esc:
             out.append(
-                Factor("escalation", round(rules.point("escalation") * len(esc)), {"count": len(esc)})
+                Factor(
+                    "escalation", round(rules.point("escalation") * len(esc)), {"count": len(esc)}
+                )
             )
-        items = [*ch.add_rules, *ch.add_domains]
-        if ch.kind == "temporary_rule" or (items and all(i.expires for i in items)):
+        expiries = [r.expires for r in ch.add_rules] + [d.expires for d in ch.add_domains]
+        if ch.kind == "temporary_rule" or (expiries and all(expiries)):
             out.append(Factor("temporary", round(rules.point("temporary")), {}))
         if ch.kind == "catalog_adoption" and ch.catalog_service:
-            out.append(Factor("catalog", round(rules.point("catalog")), {"service": ch.catalog_service}))
+            out.append(
+                Factor("catalog", round(rules.point("catalog")), {"service": ch.catalog_service})
+            )
         any_new = bool(newly or allow_plus or tls_plus)
         any_gone = bool(denied or allow_minus or tls_minus)
         if not any_new and any_gone:

@@ -244,7 +244,7 @@ def big_section_snapshot(
                 "deny" if i % 17 == 0 else "allow",
                 (src,),
                 (dst,) if i % 50 else ("internet",),
-                protocol=proto,
+                protocol=proto,  # type: ignore[arg-type]
                 ports=ports,
                 ticket=f"CR-{i}",
             )

@@ -99,7 +99,12 @@ def test_flowset_human_forms():
     lo, hi = parse_address_interval("203.0.113.0/26")
     fs = FlowSet(product([parse_address_interval("10.1.0.0/18")], [(lo, hi)], TCP, [(443, 443)]))
     collateral = fs - FlowSet(
-        product([parse_address_interval("10.1.0.0/18")], [parse_address_interval("203.0.113.32-203.0.113.63")], TCP, [(443, 443)])
+        product(
+            [parse_address_interval("10.1.0.0/18")],
+            [parse_address_interval("203.0.113.32-203.0.113.63")],
+            TCP,
+            [(443, 443)],
+        )
     )
     assert collateral.to_list() == [
         {
@@ -109,7 +114,9 @@ def test_flowset_human_forms():
             "ports": ["443"],
         }
     ]
-    assert format_address_interval(*parse_address_interval("10.0.0.3-10.0.0.9")) == "10.0.0.3-10.0.0.9"
+    assert (
+        format_address_interval(*parse_address_interval("10.0.0.3-10.0.0.9")) == "10.0.0.3-10.0.0.9"
+    )
     name = intern_name("meet.example.com")
     named = FlowSet(product([(0, 0)], [(name, name)], TCP, [(443, 443)]))
     assert named.to_list()[0]["destinations"] == ["fqdn:meet.example.com"]

@@ -108,7 +108,7 @@ def test_aerleon_silently_skips_an_unknown_target():
     prepared = prepare(small_snapshot(), MUSASHINO, today=TODAY)
     doc, _ = build_policy(prepared, PLATFORMS["nftables"])
     doc["filters"][0]["header"]["targets"] = {"no-such-target": "x"}
-    assert api.Generate([doc], build_definitions(prepared)) == {}
+    assert api.Generate([doc], build_definitions(prepared)) == {}  # type: ignore[list-item]
 
 
 def test_platform_that_yields_nothing_raises(monkeypatch):
@@ -194,7 +194,8 @@ def test_aerleon_shade_check_only_logs_and_agrees_with_ours():
     prepared = prepare(small_snapshot(), MUSASHINO, today=TODAY)
     doc, _ = build_policy(prepared, PLATFORMS["nftables"])
     with capture_aerleon_log() as log:
-        out = api.Generate([doc], build_definitions(prepared), shade_check=True)
+        out = api.Generate([doc], build_definitions(prepared), shade_check=True)  # type: ignore[list-item]
+    assert out is not None
     assert "chain r-m-web-again {" in out[doc["filename"] + ".nft"]
     assert "r-m-web-again is shaded by r-m-web" in log
     ours = render_firewall(small_snapshot(), MUSASHINO, today=TODAY).shaded
