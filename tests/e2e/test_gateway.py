@@ -120,7 +120,10 @@ def test_staff_adopts_zoom_from_the_catalog_and_one_train_applies_it(
         # same for every catalog service, so take the first one not adopted yet.
         expect(card.locator("button[disabled]")).to_have_count(1)
         card = page.locator("article.service", has=page.locator("button[type=submit]")).first
-        warnings.warn("Musashino already has Zoom in the demo data; adopting another service")
+        warnings.warn(
+            "Musashino already has Zoom in the demo data; adopting another service",
+            stacklevel=1,
+        )
     domain = card.locator("dd code").first.inner_text().strip().removeprefix("*.")
     with page.expect_navigation():
         card.locator("button[type=submit]").click()

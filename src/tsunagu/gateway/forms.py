@@ -95,7 +95,7 @@ class ChangeRequestForm(forms.Form):
     organization = forms.ChoiceField(label=_("For"), required=False)
     kind = forms.ChoiceField(label=_("Request type"), choices=ChangeKind.choices)
     title = forms.CharField(
-        label=_("Title"),
+        label=_("Subject of the request"),
         max_length=200,
         help_text=_("A short name that colleagues and reviewers will recognise."),
         widget=forms.TextInput(attrs={"autocomplete": "off"}),

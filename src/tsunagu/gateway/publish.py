@@ -58,22 +58,44 @@ class DirectoryPublisher:
             groups.setdefault(group, {})[rest or group] = text
         try:
             for group, group_files in sorted(groups.items()):
-                base = self.root / group / f"v{version}"
-                for rel, text in sorted(group_files.items()):
-                    target = (base / rel).resolve()
-                    if not str(target).startswith(str(self.root.resolve())):
-                        raise PublishError(f"refusing to write outside the publish root: {rel}")
-                    _atomic_write(target, text)
-                manifest = {
-                    rel: hashlib.sha256(t.encode()).hexdigest()
-                    for rel, t in sorted(group_files.items())
-                }
-                _atomic_write(base / "MANIFEST.json", json.dumps(manifest, indent=1))
-                _atomic_write(self.root / group / "CURRENT", f"v{version}\n")
+                self._publish_group(group, version, group_files)
         except OSError as exc:
             raise PublishError(f"writing artifacts failed: {exc}") from exc
         if self.webhook:
             self._notify(version, files)
+
+    def _previous(self, group: str) -> tuple[Path, dict[str, str]] | None:
+        """The group's currently published directory and its manifest, if any."""
+        pointer = self.root / group / "CURRENT"
+        if not pointer.exists():
+            return None
+        prev = self.root / group / pointer.read_text().strip()
+        try:
+            return prev, json.loads((prev / "MANIFEST.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def _publish_group(self, group: str, version: int, group_files: Mapping[str, str]) -> None:
+        base = self.root / group / f"v{version}"
+        manifest = {
+            rel: hashlib.sha256(t.encode()).hexdigest() for rel, t in sorted(group_files.items())
+        }
+        previous = self._previous(group)
+        for rel, text in sorted(group_files.items()):
+            target = (base / rel).resolve()
+            if not str(target).startswith(str(base.resolve()) + os.sep):
+                raise PublishError(f"refusing to write outside the version directory: {rel}")
+            if previous is not None and previous[1].get(rel) == manifest[rel]:
+                # Unchanged since the published version: a hard link, not another copy.
+                source = previous[0] / rel
+                if source.exists():
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.unlink(missing_ok=True)
+                    os.link(source, target)
+                    continue
+            _atomic_write(target, text)
+        _atomic_write(base / "MANIFEST.json", json.dumps(manifest, indent=1))
+        _atomic_write(self.root / group / "CURRENT", f"v{version}\n")
 
     def _notify(self, version: int, files: Mapping[str, str]) -> None:
         body = json.dumps(

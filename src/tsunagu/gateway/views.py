@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -259,16 +260,16 @@ def verdict_context(doc: dict[str, Any] | None) -> dict[str, Any] | None:
         if isinstance(f, dict) and _is_number(f.get("points")):
             label = _localised(f, lang, "label") or str(f.get("code", "?"))
             factors.append((label, float(f["points"])))
-    chart = (
-        bar_chart(
-            _("Risk points by factor"),
-            [Bar(label, pts, "orange" if pts > 0 else "green") for label, pts in factors],
-            unit=" " + _("pt"),
-            plot_width=200,
-        )
-        if factors
-        else None
-    )
+    top = max((abs(p) for _l, p in factors), default=0) or 1
+    factor_rows = [
+        {
+            "label": label,
+            "points": int(pts),
+            "width": round(100 * abs(pts) / top, 1),
+            "negative": pts < 0,
+        }
+        for label, pts in factors
+    ]
     findings = []
     for f in _pick(doc, "findings", default=[]) or []:
         if not isinstance(f, dict):
@@ -330,7 +331,7 @@ def verdict_context(doc: dict[str, Any] | None) -> dict[str, Any] | None:
         "blast": blast,
         "findings": findings,
         "fixes": [f for f in findings if f["fix"]],
-        "factors_chart": chart,
+        "factors": factor_rows,
         "against": _pick(doc, "against_version"),
         "edition": _pick(doc, "edition", default=""),
     }
@@ -725,13 +726,23 @@ def _int(value: Any) -> int | None:
 
 def _timeline(req: ChangeRequest) -> list[dict[str, Any]]:
     labels = dict(ChangeState.choices)
+    verdict = req.verdict or {}
+    lang = _lang()
+    # The service stores the English verdict summary as the "verified" note; show the summary
+    # in the reader's language instead.
+    summaries = {verdict.get("summary_en"), verdict.get("summary_ja")} - {None, ""}
+    localised = str(verdict.get(f"summary_{lang}") or "")
+
+    def note(text: str) -> str:
+        return localised if text in summaries and localised else text
+
     return [
         {
             "state": e.to_state,
             "label": labels.get(e.to_state, e.to_state),
             "at": e.at,
             "actor": (e.actor.display_name or e.actor.username) if e.actor else _("System"),
-            "note": e.note,
+            "note": note(e.note),
             "tone": STATE_TONES.get(e.to_state, "info"),  # type: ignore[call-overload]
         }
         for e in req.events.select_related("actor")
@@ -796,6 +807,8 @@ def _form_rows(req: ChangeRequest) -> list[tuple[str, str]]:
     dummy = ChangeRequestForm(kind=req.kind, zones=[], catalog_choices=[])
     rows = []
     for name in KIND_FIELDS.get(req.kind, ()):
+        if name == "catalog" and req.catalog_service_id:
+            continue  # shown by name below
         value = (req.form or {}).get(name)
         if value in (None, "", False):
             continue
@@ -1080,7 +1093,9 @@ def policy_view(request: HttpRequest, org_code: str) -> HttpResponse:
         return _error_page(request, exc)
     today = timezone.localdate()
     zones = []
-    for zone, entries in reach["zones"].items():
+    for zone, entries in sorted(
+        reach["zones"].items(), key=lambda kv: (kv[0] != "internet", kv[0])
+    ):
         prefixes = [b.prefix for b in reach["address_plan"] if b.zone == zone]
         zones.append(
             {
@@ -1291,32 +1306,43 @@ def lead_times_view(request: HttpRequest) -> HttpResponse:
         }
         for c in stats.classes
     ]
+    peak = max((median for _w, median, _n in stats.weekly), default=0)
+    in_hours = peak >= 120
     weekly = line_chart(
-        _("Median lead time per week (hours)"),
+        _("Median lead time per week (hours)")
+        if in_hours
+        else _("Median lead time per week (minutes)"),
         [
-            (w.strftime("%m/%d"), round(median / 60, 1), str(count))
+            (w.strftime("%m/%d"), round(median / 60 if in_hours else median, 1), str(count))
             for w, median, count in stats.weekly
         ],
-        unit=" h",
-        value_label=_("Median (hours)"),
+        value_label=_("Median (hours)") if in_hours else _("Median (minutes)"),
     )
 
-    def days(v: float | None) -> float:
-        return round(v or 0, 1)
+    def bar(label: str, value_days: float | None, tone: str) -> Bar:
+        days = round(value_days or 0, 2)
+        return Bar(label, days, tone, _duration(None if value_days is None else value_days * 1440))
 
-    comparison = bar_chart(
-        _("Legacy quarterly batches vs the continuous train (days)"),
-        [
-            Bar(_("Legacy, median"), days(stats.legacy_p50_days), "gray"),
-            Bar(_("Continuous, median"), days(stats.continuous_p50_days), "blue"),
-            Bar(_("Legacy, 90th percentile"), days(stats.legacy_p90_days), "gray"),
-            Bar(_("Continuous, 90th percentile"), days(stats.continuous_p90_days), "blue"),
-        ],
-        unit=" " + _("days"),
+    comparison = replace(
+        bar_chart(
+            _("Legacy quarterly batches vs the continuous train (days)"),
+            [
+                bar(_("Legacy, median"), stats.legacy_p50_days, "gray"),
+                bar(_("Continuous, median"), stats.continuous_p50_days, "blue"),
+                bar(_("Legacy, 90th percentile"), stats.legacy_p90_days, "gray"),
+                bar(_("Continuous, 90th percentile"), stats.continuous_p90_days, "blue"),
+            ],
+            unit=" " + _("days"),
+            plot_width=260,
+        ),
+        label_width=190,
     )
-    speedup = (
-        round(stats.legacy_p50_days / stats.continuous_p50_days)
-        if stats.legacy_p50_days and stats.continuous_p50_days
+    headline = (
+        {
+            "legacy": _duration(stats.legacy_p50_days * 1440),
+            "continuous": _duration(stats.continuous_p50_days * 1440),
+        }
+        if stats.legacy_p50_days is not None and stats.continuous_p50_days is not None
         else None
     )
     return render(
@@ -1327,7 +1353,7 @@ def lead_times_view(request: HttpRequest) -> HttpResponse:
             "classes": classes,
             "weekly": weekly,
             "comparison": comparison,
-            "speedup": speedup,
+            "headline": headline,
             "org": org,
             "org_name": _org_name(org) if org else _org_name(user.organization),
             "sees_all": selectors.sees_all(user),

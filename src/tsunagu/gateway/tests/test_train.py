@@ -231,3 +231,17 @@ def test_lead_times_show_continuous_far_below_legacy(gateway, musashino_staff, p
     assert standard.count == 1 and standard.on_time_rate == 1.0
     assert stats.legacy_p50_days is not None and stats.continuous_p50_days is not None
     assert stats.legacy_p50_days > 30 > stats.continuous_p50_days
+
+
+def test_publishing_links_unchanged_files_and_writes_changed_ones(tmp_path):
+    pub = DirectoryPublisher(root=tmp_path, webhook="")
+    pub.publish(version=1, files={"nftables/a.nft": "A1", "nftables/b.nft": "B1"})
+    pub.publish(version=2, files={"nftables/a.nft": "A2", "nftables/b.nft": "B1"})
+    v1, v2 = tmp_path / "nftables" / "v1", tmp_path / "nftables" / "v2"
+    assert (v2 / "a.nft").read_text() == "A2" and (v1 / "a.nft").read_text() == "A1"
+    assert (v2 / "b.nft").stat().st_ino == (v1 / "b.nft").stat().st_ino
+    assert (tmp_path / "nftables" / "CURRENT").read_text().strip() == "v2"
+    manifest = json.loads((v2 / "MANIFEST.json").read_text())
+    assert manifest["a.nft"] == hashlib.sha256(b"A2").hexdigest()
+    with pytest.raises(PublishError):
+        pub.publish(version=3, files={"nftables/../../escape.nft": "x"})
