@@ -125,7 +125,10 @@ def test_versions_artifacts_and_rollback(staff, musashino_staff, tmp_path, tachi
     other = bearer_client(tachikawa_staff)
     assert other.get(f"/api/v1/gateway/versions/2/artifacts/{path}").status_code == 404
     # Only operators roll back.
-    assert call(staff, "POST", "/api/v1/gateway/versions/1/rollback", json={"reason": "x"}).status_code == 403
+    assert (
+        call(staff, "POST", "/api/v1/gateway/versions/1/rollback", json={"reason": "x"}).status_code
+        == 403
+    )
     operator = make_user(Role.TOKYO_SECOPS, "130001")
     TotpDevice.objects.create(user=operator, secret_encrypted=b"x", confirmed=True)
     op_client = bearer_client(operator)

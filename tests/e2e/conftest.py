@@ -29,7 +29,7 @@ from playwright.sync_api import (
 )
 
 STARTUP_TIMEOUT = 30.0
-COMMAND_TIMEOUT = 180.0
+COMMAND_TIMEOUT = 600.0  # seed_demo replays the gateway history through the real train
 
 # Variables of the caller's shell that would point the server somewhere else than the fresh
 # demo database (or switch it into test/production behaviour).

@@ -53,18 +53,20 @@ def snapshot_from_manifest(manifest: Mapping[str, str], *, number: int = 0) -> m
     return m.PolicySnapshot(shared=shared, orgs=orgs, version=number)
 
 
-_SNAPSHOTS: dict[int, m.PolicySnapshot] = {}
+_SNAPSHOTS: dict[tuple[int, str], m.PolicySnapshot] = {}
 
 
 def snapshot_of(version: PolicyVersion) -> m.PolicySnapshot:
     """The version's snapshot. Versions are immutable, so the same object is returned while it
     is recent: the verifier's index is cached per snapshot object and is built once."""
-    snap = _SNAPSHOTS.get(version.pk)
-    if snap is None or snap.version != version.number:
+    # Keyed by content, not by primary key: a rolled-back transaction may reuse a key.
+    key = (version.number, canonical_json(version.manifest))
+    snap = _SNAPSHOTS.get(key)
+    if snap is None:
         snap = snapshot_from_manifest(version.manifest, number=version.number)
         if len(_SNAPSHOTS) >= 8:
             _SNAPSHOTS.pop(next(iter(_SNAPSHOTS)))
-        _SNAPSHOTS[version.pk] = snap
+        _SNAPSHOTS[key] = snap
     return snap
 
 

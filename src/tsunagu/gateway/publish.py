@@ -63,6 +63,12 @@ class DirectoryPublisher:
             raise PublishError(f"writing artifacts failed: {exc}") from exc
         if self.webhook:
             self._notify(version, files)
+        # Devices follow CURRENT: it moves only once everything else has succeeded.
+        try:
+            for group in sorted(groups):
+                _atomic_write(self.root / group / "CURRENT", f"v{version}\n")
+        except OSError as exc:
+            raise PublishError(f"switching to the new version failed: {exc}") from exc
 
     def _previous(self, group: str) -> tuple[Path, dict[str, str]] | None:
         """The group's currently published directory and its manifest, if any."""
@@ -81,6 +87,8 @@ class DirectoryPublisher:
             rel: hashlib.sha256(t.encode()).hexdigest() for rel, t in sorted(group_files.items())
         }
         previous = self._previous(group)
+        if previous is not None and previous[0].resolve() == base.resolve():
+            previous = None  # a retry of this very version: write the files again
         for rel, text in sorted(group_files.items()):
             target = (base / rel).resolve()
             if not str(target).startswith(str(base.resolve()) + os.sep):
@@ -95,7 +103,6 @@ class DirectoryPublisher:
                     continue
             _atomic_write(target, text)
         _atomic_write(base / "MANIFEST.json", json.dumps(manifest, indent=1))
-        _atomic_write(self.root / group / "CURRENT", f"v{version}\n")
 
     def _notify(self, version: int, files: Mapping[str, str]) -> None:
         body = json.dumps(

@@ -173,7 +173,7 @@ BAD_REQUESTS: list[tuple[str, str, dict[str, Any]]] = [
 ]
 
 
-def history_seed(*, days: int = 150, per_org: int = 6, seed: int = 2026) -> dict[str, int]:
+def history_seed(*, days: int = 150, per_org: int = 5, seed: int = 2026) -> dict[str, int]:
     """Replay a realistic request history for every organisation through the real workflow."""
     from tsunagu.accounts.models import User
 
@@ -282,6 +282,8 @@ def history_seed(*, days: int = 150, per_org: int = 6, seed: int = 2026) -> dict
             roll = rng.random()
             if roll < 0.45 and catalog:
                 svc = rng.choice(catalog)
+                if svc.slug == "zoom" and org.code == "132039":
+                    continue  # left for the walkthrough: 武蔵野市 adopts Zoom itself
                 form = {"catalog": svc.slug, "source_zone": "internet"}
                 at(when, submit(org, "catalog_adoption", f"{svc.name} の利用", form))
             elif roll < 0.65:

@@ -65,7 +65,9 @@ def test_periodic_jobs_are_enqueued_when_due_and_not_before():
     assert sorted(first) == sorted(SCHEDULE)
     assert periodic_enqueue_due(now=now + timedelta(seconds=1)) == []
     later = periodic_enqueue_due(now=now + timedelta(seconds=3601))
-    assert later == ["prune-expired-sessions"]
+    hourly_or_faster = sorted(name for name, (_path, every) in SCHEDULE.items() if every <= 3600)
+    assert "prune-expired-sessions" in hourly_or_faster
+    assert sorted(later) == hourly_or_faster
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

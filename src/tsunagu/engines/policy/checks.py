@@ -117,22 +117,23 @@ def check_regions(check: ZoneCheck, plan: AddressPlan) -> list[Region]:
 
 
 def all_regions(idx: PolicyIndex, rules: RuleData) -> list[Region]:
-    """Zone-check regions of ``rules`` over the index's address plan (cached on the index)."""
+    """Zone-check regions of ``rules`` over the index's address plan (cached with the plan, so
+    every index of that plan gets the same Region objects)."""
     key = ("regions", id(rules))
-    hit = idx.cache.get(key)
+    hit = idx.derived.get(key)
     if hit is None or hit[0] is not rules:
         hit = (rules, [r for c in rules.zone_checks for r in check_regions(c, idx.plan)])
-        idx.cache[key] = hit
+        idx.derived[key] = hit
     regions: list[Region] = hit[1]
     return regions
 
 
 def endpoints_for(idx: PolicyIndex, rules: RuleData) -> Endpoints:
     key = ("endpoints", id(rules))
-    hit = idx.cache.get(key)
+    hit = idx.derived.get(key)
     if hit is None or hit[0] is not rules:
         hit = (rules, Endpoints(rules))
-        idx.cache[key] = hit
+        idx.derived[key] = hit
     endpoints: Endpoints = hit[1]
     return endpoints
 
@@ -186,6 +187,20 @@ def violations(
                 continue
         out.append((check, v))
     return out
+
+
+def upload_domains(rules: RuleData) -> DomainSet:
+    """The upload-capable services of ``rules`` as a DomainSet (cached per rule data)."""
+    hit = _uploads.get(id(rules))
+    if hit is None or hit[0] is not rules:
+        hit = (rules, DomainSet(rules.upload_capable_domains))
+        if len(_uploads) > 16:
+            _uploads.clear()
+        _uploads[id(rules)] = hit
+    return hit[1]
+
+
+_uploads: dict[int, tuple[RuleData, DomainSet]] = {}
 
 
 def flows_text(fs: FlowSet, limit: int = 2) -> str:

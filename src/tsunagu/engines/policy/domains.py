@@ -14,9 +14,10 @@ The representation is canonical, so equality is structural.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Union
 
 from publicsuffixlist import PublicSuffixList
@@ -361,18 +362,90 @@ def coverage(
 ) -> tuple[str, tuple[str, ...]]:
     """Which entries ``(uid, pattern)`` cover the requested patterns: ``("fully"|"partly"|"no",
     uids of the entries that overlap the request)``."""
+    return coverage_in(request, [PatternIndex(entries)])
+
+
+def _reversed_name(name: str) -> str:
+    return ".".join(reversed(name.split(".")))
+
+
+class PatternIndex:
+    """An ordered list of entries ``(uid, pattern)``, looked up by overlap with a pattern.
+
+    :meth:`overlapping` finds exactly the entries :func:`patterns_overlap` would accept, without
+    looking at the others: a suffix pattern's ancestors (by base name), equal names, and a
+    pattern's descendants (a range of the names sorted right to left). Invalid patterns are
+    left out, as :func:`coverage` ignores them.
+    """
+
+    __slots__ = ("_exact", "_keys", "_star", "_values", "_wild", "items")
+
+    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+        self.items: list[tuple[str, str]] = []  # (uid, normalised pattern), in entry order
+        self._star: list[int] = []
+        self._wild: dict[str, list[int]] = {}
+        self._exact: dict[str, list[int]] = {}
+        keyed: list[tuple[str, int]] = []
+        for uid, pattern in entries:
+            try:
+                p = normalise_pattern(pattern)
+            except DomainError:
+                continue
+            pos = len(self.items)
+            self.items.append((uid, p))
+            if p == "*":
+                self._star.append(pos)
+                continue
+            if p.startswith("*."):
+                name = p[2:]
+                self._wild.setdefault(name, []).append(pos)
+            else:
+                name = p
+                self._exact.setdefault(name, []).append(pos)
+            keyed.append((_reversed_name(name), pos))
+        keyed.sort()
+        self._keys = [k for k, _ in keyed]
+        self._values = [v for _, v in keyed]
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+    def overlapping(self, patterns: Iterable[str]) -> list[int]:
+        """Positions (ascending) of the entries overlapping any of the normalised
+        ``patterns``."""
+        found: set[int] = set(self._star)
+        for r in patterns:
+            if r == "*":
+                return list(range(len(self.items)))
+            wild = r.startswith("*.")
+            name = r[2:] if wild else r
+            labels = name.split(".")
+            if not wild:
+                found.update(self._exact.get(name, ()))
+            # suffix patterns on an ancestor (for a suffix pattern: also on the same base)
+            for i in range(0 if wild else 1, len(labels)):
+                found.update(self._wild.get(".".join(labels[i:]), ()))
+            if wild:  # every entry strictly below the base
+                prefix = _reversed_name(name)
+                lo = bisect.bisect_left(self._keys, prefix + ".")
+                hi = bisect.bisect_left(self._keys, prefix + "/")
+                found.update(self._values[lo:hi])
+        return sorted(found)
+
+
+def coverage_in(
+    request: Iterable[str], indexes: Sequence[PatternIndex]
+) -> tuple[str, tuple[str, ...]]:
+    """:func:`coverage` over the concatenated entries of ``indexes`` (in order)."""
     req_patterns = [normalise_pattern(p) for p in request]
     want = DomainSet(req_patterns)
     if want.is_empty():
         return "no", ()
     uids: list[str] = []
     have_patterns: list[str] = []
-    for uid, pattern in entries:
-        try:
-            p = normalise_pattern(pattern)
-        except DomainError:
-            continue
-        if any(patterns_overlap(p, r) for r in req_patterns):
+    for ix in indexes:
+        for pos in ix.overlapping(req_patterns):
+            uid, p = ix.items[pos]
             uids.append(uid)
             have_patterns.append(p)
     have = DomainSet(have_patterns)

@@ -13,13 +13,15 @@ import ipaddress
 import socket
 import threading
 import weakref
-from collections.abc import Iterable, Iterator, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .domains import DomainError, DomainSet, normalise_host, normalise_pattern
+from .domains import DomainError, DomainSet, PatternIndex, normalise_host, normalise_pattern
 from .model import (
     SHARED,
+    AddressBlock,
     FirewallRule,
     PolicySnapshot,
     PortRange,
@@ -351,34 +353,6 @@ class RuleShape:
         )
 
 
-class _Projection:
-    """Per-dimension projections of a region: a cheap necessary test before the exact one."""
-
-    def __init__(self, region: Sequence[Box]) -> None:
-        self.src = merge_intervals((b[0], b[1]) for b in region)
-        self.dst = merge_intervals((b[2], b[3]) for b in region)
-        self.ports = merge_intervals((b[5], b[6]) for b in region)
-        self.mask = 0
-        for b in region:
-            self.mask |= b[4]
-        self._src_lo = [a for a, _ in self.src]
-        self._dst_lo = [a for a, _ in self.dst]
-        self._port_lo = [a for a, _ in self.ports]
-
-    @staticmethod
-    def _meets(los: list[int], ivs: list[Interval], lo: int, hi: int) -> bool:
-        i = bisect.bisect_right(los, hi) - 1
-        return i >= 0 and ivs[i][1] >= lo
-
-    def may_meet(self, b: Box) -> bool:
-        return bool(
-            b[4] & self.mask
-            and self._meets(self._src_lo, self.src, b[0], b[1])
-            and self._meets(self._dst_lo, self.dst, b[2], b[3])
-            and self._meets(self._port_lo, self.ports, b[5], b[6])
-        )
-
-
 @dataclass
 class _Bucket:
     by_dst: dict[int, list[int]]
@@ -391,105 +365,55 @@ class _Group:
     wide: list[tuple[int, int, int]]
 
 
-class PolicyIndex:
-    """Everything derived from one snapshot that the verifier reuses."""
+POS_BITS = 24
+"""``RuleRef.pos`` is ``block << POS_BITS | index``: ascending in gateway order, and stable for
+every section that did not change (so a section's refs can be shared between indexes)."""
 
-    def __init__(self, snapshot: PolicySnapshot) -> None:
-        # no reference to the snapshot itself: the cache entry must not keep it alive
-        self.sections: dict[str, Section] = {SHARED: snapshot.shared, **snapshot.orgs}
-        self.plan = AddressPlan(snapshot)
+
+def _key_hits(mapping: dict[int, Any], keys: _IvSet) -> list[Any]:
+    """Values of ``mapping`` whose integer key lies in ``keys``."""
+    if not mapping:
+        return []
+    if sum(b - a + 1 for a, b in keys.ivs) <= SCAN:
+        out = []
+        for a, b in keys.ivs:
+            for k in range(a, b + 1):
+                v = mapping.get(k)
+                if v is not None:
+                    out.append(v)
+        return out
+    return [v for k, v in mapping.items() if keys.meets(k, k)]
+
+
+class _Part:
+    """One ordered rule list (the shared pre or post rules, or one organisation's rules) with
+    everything derived from it: match boxes, a spatial bucket index over local positions, and
+    lazily the meeting groups. Depends only on the rules, the section key, its block number and
+    the address plan, so it is cached per (plan, section object) and shared between indexes."""
+
+    def __init__(
+        self, plan: AddressPlan, key: str, part: str, block: int, rules: Sequence[FirewallRule]
+    ) -> None:
+        self.key = key
+        self.part = part
+        self.block = block
         self.refs: list[RuleRef] = []
-        self.by_uid: dict[tuple[str, str], RuleRef] = {}
-        codes = sorted(snapshot.orgs)
-        self.section_block: dict[str, int] = {SHARED: 0}
-        parts: list[tuple[str, str, int, Sequence[FirewallRule]]] = [
-            (SHARED, "pre", 0, snapshot.shared.rules)
-        ]
-        for n, code in enumerate(codes, start=1):
-            self.section_block[code] = n
-            parts.append((code, "", n, snapshot.orgs[code].rules))
-        self.post_block = len(codes) + 1
-        parts.append((SHARED, "post", self.post_block, snapshot.shared.post_rules))
-        for key, part, block, rules in parts:
-            for i, rule in enumerate(rules):
-                boxes, problems = rule_boxes(self.plan, key, rule)
-                ref = RuleRef(
-                    len(self.refs), key, part, i, (block, i), rule, tuple(boxes), tuple(problems)
-                )
-                self.refs.append(ref)
-                self.by_uid.setdefault((key, rule.uid), ref)
+        self.by_uid: dict[str, RuleRef] = {}
+        base = block << POS_BITS
+        for i, rule in enumerate(rules):
+            boxes, problems = rule_boxes(plan, key, rule)
+            ref = RuleRef(base | i, key, part, i, (block, i), rule, tuple(boxes), tuple(problems))
+            self.refs.append(ref)
+            self.by_uid.setdefault(rule.uid, ref)
         self._src: dict[int, _Bucket] = {}
         self._dst: dict[int, list[int]] = {}
         self._global: list[int] = []
-        for ref in self.refs:
-            self._register(ref.pos, ref.boxes)
-        self._domain_cache: dict[tuple[str, str], DomainSet] = {}
-        self._lock = threading.Lock()
+        for i, ref in enumerate(self.refs):
+            self._register(i, ref.boxes)
         self._groups: dict[tuple[bool, int, int, int, int, int], _Group] | None = None
-        self.cache: dict[Any, Any] = {}
-        """Free-form cache for derived data (zone-check regions per rule data …)."""
-
-    def _build_groups(self) -> dict[tuple[bool, int, int, int, int, int], _Group]:
-        groups: dict[tuple[bool, int, int, int, int, int], _Group] = {}
-        for ref in self.refs:
-            allow = ref.rule.action == "allow"
-            for b in ref.boxes:
-                key = (allow, b[0], b[1], b[4], b[5], b[6])
-                g = groups.get(key)
-                if g is None:
-                    g = groups[key] = _Group({}, [])
-                item = (ref.pos, b[2], b[3])
-                dk0, dk1 = b[2] >> SHIFT, b[3] >> SHIFT
-                if dk1 - dk0 < NARROW:
-                    for dk in range(dk0, dk1 + 1):
-                        g.by_dst.setdefault(dk, []).append(item)
-                else:
-                    g.wide.append(item)
-        return groups
-
-    def meeting(
-        self,
-        srcs: Sequence[Interval],
-        dsts: Sequence[Interval],
-        mask: int,
-        ports: Sequence[Interval],
-        action: str | None = None,
-    ) -> list[RuleRef]:
-        """Rules (in order) with a box meeting the product ``srcs × dsts × mask × ports``."""
-        if self._groups is None:
-            with self._lock:
-                if self._groups is None:
-                    self._groups = self._build_groups()
-        s_set, d_set, p_set = _IvSet(srcs), _IvSet(dsts), _IvSet(ports)
-        want = None if action is None else action == "allow"
-        d_keys = [(d0 >> SHIFT, d1 >> SHIFT) for d0, d1 in d_set.ivs]
-        few_keys = sum(k1 - k0 + 1 for k0, k1 in d_keys) <= SCAN
-        found: set[int] = set()
-        for (allow, s0, s1, m, p0, p1), g in self._groups.items():
-            if want is not None and allow != want:
-                continue
-            if not (m & mask and s_set.meets(s0, s1) and p_set.meets(p0, p1)):
-                continue
-            for pos, d0, d1 in g.wide:
-                if pos not in found and d_set.meets(d0, d1):
-                    found.add(pos)
-            by_dst = g.by_dst
-            if few_keys:
-                lists = [by_dst.get(dk) for k0, k1 in d_keys for dk in range(k0, k1 + 1)]
-            else:
-                lists = [
-                    lst
-                    for dk, lst in by_dst.items()
-                    if d_set.meets(dk << SHIFT, ((dk + 1) << SHIFT) - 1)
-                ]
-            for lst in lists:
-                if lst:
-                    for pos, d0, d1 in lst:
-                        if pos not in found and d_set.meets(d0, d1):
-                            found.add(pos)
-        return [self.refs[pos] for pos in sorted(found)]
-
-    # ------------------------------------------------------------------ spatial index
+        self.memo: dict[tuple[str, int], tuple[object, Any]] = {}
+        """Results keyed by (purpose, identity of an object the answer depends on), with that
+        object kept alive here so its id cannot be reused; see :func:`memo_get`."""
 
     def _register(self, pos: int, boxes: Iterable[Box]) -> None:
         for b in boxes:
@@ -511,24 +435,289 @@ class PolicyIndex:
             else:
                 self._global.append(pos)
 
-    @staticmethod
-    def _keys(mapping: dict[int, Any], lo: int, hi: int) -> Iterable[int]:
-        if hi - lo <= SCAN:
-            return range(lo, hi + 1)
-        return [k for k in mapping if lo <= k <= hi]
+    def found(self, src_keys: _IvSet, dst_keys: _IvSet) -> set[int]:
+        """Local positions of the rules with a box in the buckets of the given keys."""
+        found: set[int] = set(self._global)
+        for bucket in _key_hits(self._src, src_keys):
+            found.update(bucket.wide)
+            for lst in _key_hits(bucket.by_dst, dst_keys):
+                found.update(lst)
+        for lst in _key_hits(self._dst, dst_keys):
+            found.update(lst)
+        return found
 
-    @staticmethod
-    def _key_hits(mapping: dict[int, Any], keys: _IvSet) -> list[Any]:
-        """Values of ``mapping`` whose integer key lies in ``keys``."""
-        if sum(b - a + 1 for a, b in keys.ivs) <= SCAN:
-            out = []
-            for a, b in keys.ivs:
-                for k in range(a, b + 1):
-                    v = mapping.get(k)
-                    if v is not None:
-                        out.append(v)
-            return out
-        return [v for k, v in mapping.items() if keys.meets(k, k)]
+    def groups(self) -> dict[tuple[bool, int, int, int, int, int], _Group]:
+        groups = self._groups
+        if groups is not None:
+            return groups
+        groups = {}
+        for i, ref in enumerate(self.refs):
+            allow = ref.rule.action == "allow"
+            for b in ref.boxes:
+                key = (allow, b[0], b[1], b[4], b[5], b[6])
+                g = groups.get(key)
+                if g is None:
+                    g = groups[key] = _Group({}, [])
+                item = (i, b[2], b[3])
+                dk0, dk1 = b[2] >> SHIFT, b[3] >> SHIFT
+                if dk1 - dk0 < NARROW:
+                    for dk in range(dk0, dk1 + 1):
+                        g.by_dst.setdefault(dk, []).append(item)
+                else:
+                    g.wide.append(item)
+        self._groups = groups
+        return groups
+
+    def meeting(
+        self,
+        s_set: _IvSet,
+        d_set: _IvSet,
+        p_set: _IvSet,
+        mask: int,
+        want: bool | None,
+        d_keys: list[tuple[int, int]],
+        few_keys: bool,
+    ) -> list[RuleRef]:
+        found: set[int] = set()
+        for (allow, s0, s1, m, p0, p1), g in self.groups().items():
+            if want is not None and allow != want:
+                continue
+            if not (m & mask and s_set.meets(s0, s1) and p_set.meets(p0, p1)):
+                continue
+            for i, d0, d1 in g.wide:
+                if i not in found and d_set.meets(d0, d1):
+                    found.add(i)
+            by_dst = g.by_dst
+            if few_keys:
+                lists = [by_dst.get(dk) for k0, k1 in d_keys for dk in range(k0, k1 + 1)]
+            else:
+                lists = [
+                    lst
+                    for dk, lst in by_dst.items()
+                    if d_set.meets(dk << SHIFT, ((dk + 1) << SHIFT) - 1)
+                ]
+            for lst in lists:
+                if lst:
+                    for i, d0, d1 in lst:
+                        if i not in found and d_set.meets(d0, d1):
+                            found.add(i)
+        refs = self.refs
+        return [refs[i] for i in sorted(found)]
+
+
+class _ByUid(Mapping[tuple[str, str], RuleRef]):
+    """``(section key, uid) -> RuleRef`` over the parts (the first occurrence wins)."""
+
+    def __init__(self, parts: Sequence[_Part]) -> None:
+        self._parts: dict[str, list[_Part]] = {}
+        for part in parts:
+            self._parts.setdefault(part.key, []).append(part)
+
+    def __getitem__(self, k: tuple[str, str]) -> RuleRef:
+        for part in self._parts.get(k[0], ()):
+            ref = part.by_uid.get(k[1])
+            if ref is not None:
+                return ref
+        raise KeyError(k)
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        seen: set[tuple[str, str]] = set()
+        for key, parts in self._parts.items():
+            for part in parts:
+                for uid in part.by_uid:
+                    if (key, uid) not in seen:
+                        seen.add((key, uid))
+                        yield key, uid
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+class SectionData:
+    """What is derived from one section's domain entries alone (cached per Section object)."""
+
+    def __init__(self, section: Section) -> None:
+        self.section = weakref.ref(section)
+        self.domains = section.domains
+        self.sets: dict[str, DomainSet] = {}
+        self.lookups: dict[str, PatternIndex] = {}
+        self.effective: dict[str, tuple[weakref.ref[Section], DomainSet]] = {}
+        self.memo: dict[tuple[str, int], tuple[object, Any]] = {}
+
+    def domain_set(self, kind: str) -> DomainSet:
+        found = self.sets.get(kind)
+        if found is None:
+            found = self.sets[kind] = domain_set_of(self.domains, kind)
+        return found
+
+    def lookup(self, kind: str) -> PatternIndex:
+        """The entries of ``kind`` by pattern overlap."""
+        found = self.lookups.get(kind)
+        if found is None:
+            found = self.lookups[kind] = PatternIndex(
+                (d.uid, d.pattern) for d in self.domains if d.kind == kind
+            )
+        return found
+
+
+class _PlanState:
+    """One address plan and the rule parts derived under it (shared by every index whose
+    snapshot has equal address plans and the same organisations)."""
+
+    def __init__(self, snapshot: PolicySnapshot) -> None:
+        self.plan = AddressPlan(snapshot)
+        self.parts: dict[tuple[int, str, int], tuple[weakref.ref[Section], _Part]] = {}
+        self.cache: dict[Any, Any] = {}
+        self.lock = threading.Lock()
+
+    def part(self, section: Section, key: str, part: str, block: int) -> _Part:
+        ck = (id(section), part, block)
+        hit = self.parts.get(ck)
+        if hit is not None and hit[0]() is section:
+            return hit[1]
+        rules = section.post_rules if part == "post" else section.rules
+        built = _Part(self.plan, key, part, block, rules)
+        _remember(self.parts, ck, section, built)
+        return built
+
+
+def memo_get(store: dict[tuple[str, int], tuple[object, Any]], tag: str, obj: object) -> Any:
+    """The value remembered for (``tag``, ``obj``), or None."""
+    hit = store.get((tag, id(obj)))
+    if hit is not None and hit[0] is obj:
+        return hit[1]
+    return None
+
+
+def memo_put(
+    store: dict[tuple[str, int], tuple[object, Any]], tag: str, obj: object, value: Any
+) -> None:
+    store[(tag, id(obj))] = (obj, value)
+
+
+def _remember(
+    store: dict[Any, tuple[weakref.ref[Any], Any]], key: Any, obj: Any, value: Any
+) -> None:
+    """``store[key] = (weakref to obj, value)``, dropped when ``obj`` goes."""
+
+    def drop(r: weakref.ref[Any]) -> None:
+        hit = store.get(key)
+        if hit is not None and hit[0] is r:
+            store.pop(key, None)
+
+    store[key] = (weakref.ref(obj, drop), value)
+
+
+_MAX_PLANS = 4
+_plan_states: OrderedDict[tuple[tuple[str, tuple[AddressBlock, ...]], ...], _PlanState] = (
+    OrderedDict()
+)
+_section_data: dict[int, tuple[weakref.ref[Section], SectionData]] = {}
+_cache_lock = threading.Lock()
+
+
+def _plan_state(snapshot: PolicySnapshot) -> _PlanState:
+    fingerprint = tuple(
+        (key, section.address_plan)
+        for key, section in [(SHARED, snapshot.shared), *sorted(snapshot.orgs.items())]
+    )
+    with _cache_lock:
+        state = _plan_states.get(fingerprint)
+        if state is not None:
+            _plan_states.move_to_end(fingerprint)
+            return state
+    state = _PlanState(snapshot)
+    with _cache_lock:
+        _plan_states[fingerprint] = state
+        while len(_plan_states) > _MAX_PLANS:
+            _plan_states.popitem(last=False)
+    return state
+
+
+def section_data(section: Section) -> SectionData:
+    """The (cached) domain-derived data of one Section object."""
+    hit = _section_data.get(id(section))
+    if hit is not None and hit[0]() is section:
+        return hit[1]
+    built = SectionData(section)
+    with _cache_lock:
+        _remember(_section_data, id(section), section, built)
+    return built
+
+
+class PolicyIndex:
+    """Everything derived from one snapshot that the verifier reuses.
+
+    Built from per-section parts cached by Section identity (see :func:`index`): after
+    ``apply_change`` only the changed section's part is derived again.
+    """
+
+    def __init__(self, snapshot: PolicySnapshot) -> None:
+        # no reference to the snapshot itself: the cache entry must not keep it alive
+        self.sections: dict[str, Section] = {SHARED: snapshot.shared, **snapshot.orgs}
+        state = _plan_state(snapshot)
+        self.plan = state.plan
+        self.derived: dict[Any, Any] = state.cache
+        """Cache for data derived from the address plan alone (zone-check regions …)."""
+        codes = sorted(snapshot.orgs)
+        self.section_block: dict[str, int] = {SHARED: 0}
+        parts = [state.part(snapshot.shared, SHARED, "pre", 0)]
+        for n, code in enumerate(codes, start=1):
+            self.section_block[code] = n
+            parts.append(state.part(snapshot.orgs[code], code, "", n))
+        self.post_block = len(codes) + 1
+        parts.append(state.part(snapshot.shared, SHARED, "post", self.post_block))
+        self.parts: tuple[_Part, ...] = tuple(parts)
+        self.by_uid: Mapping[tuple[str, str], RuleRef] = _ByUid(self.parts)
+        self._refs: list[RuleRef] | None = None
+        self._data = {key: section_data(section) for key, section in self.sections.items()}
+        self.cache: dict[Any, Any] = {}
+        """Free-form per-index cache."""
+
+    @property
+    def refs(self) -> list[RuleRef]:
+        """Every rule in gateway order."""
+        if self._refs is None:
+            self._refs = [ref for part in self.parts for ref in part.refs]
+        return self._refs
+
+    def ref_at(self, pos: int) -> RuleRef:
+        block, i = pos >> POS_BITS, pos & ((1 << POS_BITS) - 1)
+        return self.parts[block].refs[i]
+
+    def meeting(
+        self,
+        srcs: Sequence[Interval],
+        dsts: Sequence[Interval],
+        mask: int,
+        ports: Sequence[Interval],
+        action: str | None = None,
+        *,
+        memo: object | None = None,
+    ) -> list[RuleRef]:
+        """Rules (in order) with a box meeting the product ``srcs × dsts × mask × ports``.
+
+        With ``memo`` (an object the caller keeps for exactly this query, e.g. a zone-check
+        region) each part's answer is remembered, so an index sharing parts answers again
+        only for the parts that changed."""
+        s_set, d_set, p_set = _IvSet(srcs), _IvSet(dsts), _IvSet(ports)
+        want = None if action is None else action == "allow"
+        d_keys = [(d0 >> SHIFT, d1 >> SHIFT) for d0, d1 in d_set.ivs]
+        few_keys = sum(k1 - k0 + 1 for k0, k1 in d_keys) <= SCAN
+        out: list[RuleRef] = []
+        for part in self.parts:
+            if memo is None:
+                out.extend(part.meeting(s_set, d_set, p_set, mask, want, d_keys, few_keys))
+                continue
+            tag = f"meeting:{action}"
+            found = memo_get(part.memo, tag, memo)
+            if found is None:
+                found = part.meeting(s_set, d_set, p_set, mask, want, d_keys, few_keys)
+                memo_put(part.memo, tag, memo, found)
+            out.extend(found)
+        return out
+
+    # ------------------------------------------------------------------ spatial index
 
     def candidates(self, region: Sequence[Box], action: str | None = None) -> list[RuleRef]:
         """Rules (in gateway order) with a match box meeting ``region`` (exact); only rules
@@ -538,60 +727,60 @@ class PolicyIndex:
     def iter_candidates(
         self, region: Sequence[Box], action: str | None = None
     ) -> Iterator[RuleRef]:
-        """:meth:`candidates`, lazily: a first-match walk that ends early checks fewer rules."""
+        """:meth:`candidates`, lazily: a first-match walk that ends early checks fewer rules
+        (and looks into fewer sections)."""
         if not region:
             return
-        found: set[int] = set(self._global)
         src_keys = _IvSet((q[0] >> SHIFT, q[1] >> SHIFT) for q in region)
         dst_keys = _IvSet((q[2] >> SHIFT, q[3] >> SHIFT) for q in region)
-        for bucket in self._key_hits(self._src, src_keys):
-            found.update(bucket.wide)
-            for lst in self._key_hits(bucket.by_dst, dst_keys):
-                found.update(lst)
-        for lst in self._key_hits(self._dst, dst_keys):
-            found.update(lst)
         reg_src = _IvSet((q[0], q[1]) for q in region)
         reg_dst = _IvSet((q[2], q[3]) for q in region)
         reg_mask = 0
         for q in region:
             reg_mask |= q[4]
-        refs = self.refs
-        for pos in sorted(found):
-            ref = refs[pos]
-            if action is not None and ref.rule.action != action:
+        for part in self.parts:
+            found = part.found(src_keys, dst_keys)
+            if not found:
                 continue
-            shape = ref.shape
-            if not (
-                (shape.tu | shape.ic) & reg_mask
-                and shape.srcs.meets_set(reg_src)
-                and shape.dsts.meets_set(reg_dst)
-            ):
-                continue
-            if any(shape.meets_box(q) for q in region):
-                yield ref
+            refs = part.refs
+            for i in sorted(found):
+                ref = refs[i]
+                if action is not None and ref.rule.action != action:
+                    continue
+                shape = ref.shape
+                if not (
+                    (shape.tu | shape.ic) & reg_mask
+                    and shape.srcs.meets_set(reg_src)
+                    and shape.dsts.meets_set(reg_dst)
+                ):
+                    continue
+                if any(shape.meets_box(q) for q in region):
+                    yield ref
 
     # ------------------------------------------------------------------ domains
 
+    def section_data(self, key: str) -> SectionData:
+        return self._data[key]
+
     def domain_set(self, key: str, kind: str) -> DomainSet:
         """The patterns of one section's entries of ``kind`` (``allow`` / ``tls_exempt``)."""
-        ck = (key, kind)
-        found = self._domain_cache.get(ck)
-        if found is None:
-            found = domain_set_of(self.sections[key].domains, kind)
-            with self._lock:
-                self._domain_cache[ck] = found
-        return found
+        return self._data[key].domain_set(kind)
+
+    def domain_lookup(self, key: str, kind: str) -> PatternIndex:
+        """One section's entries of ``kind``, looked up by pattern overlap."""
+        return self._data[key].lookup(kind)
 
     def effective_domains(self, org: str, kind: str) -> DomainSet:
         """What the proxy applies to requests of ``org``: shared entries plus its own."""
         if org == SHARED:
             return self.domain_set(SHARED, kind)
-        ck = (f"eff:{org}", kind)
-        found = self._domain_cache.get(ck)
-        if found is None:
-            found = self.domain_set(SHARED, kind) | self.domain_set(org, kind)
-            with self._lock:
-                self._domain_cache[ck] = found
+        data = self._data[org]
+        shared = self.sections[SHARED]
+        hit = data.effective.get(kind)
+        if hit is not None and hit[0]() is shared:
+            return hit[1]
+        found = self.domain_set(SHARED, kind) | self.domain_set(org, kind)
+        data.effective[kind] = (weakref.ref(shared), found)
         return found
 
 

@@ -8,6 +8,7 @@ index), which is exact under first-match semantics.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from .checks import (
@@ -17,11 +18,12 @@ from .checks import (
     flows_text,
     relay_intervals,
     transitive_violations,
+    upload_domains,
     violations,
 )
 from .domains import DomainError, DomainSet, normalise_pattern, too_broad
-from .index import PolicyIndex, RuleRef, index
-from .model import SHARED, Change, PolicySnapshot
+from .index import PolicyIndex, RuleRef, index, memo_get, memo_put
+from .model import SHARED, Change, PolicySnapshot, Section
 from .rules import RuleData, load_rules
 from .space import (
     FlowSet,
@@ -78,63 +80,27 @@ def verify_policy(
     plan = idx.plan
     out: list[Finding] = []
 
-    def sev(code: str) -> Severity:
-        return "escalate" if rules.severity(code) == "escalate" else "reject"
-
     for key, (code, params) in plan.problems:
         out.append(Finding(code, "reject", dict(params), key or "shared"))
-    # ---- per rule: input problems, own address plan, expiry
-    own_sets = {org: _Ivs(ivs) for org, ivs in plan.org_all.items()}
-    inside: dict[tuple[str, int, int], bool] = {}
-
-    def within_own(key: str, lo: int, hi: int) -> bool:
-        k = (key, lo, hi)
-        hit = inside.get(k)
-        if hit is None:
-            own = own_sets.get(key)
-            hit = own is not None and own.within(lo, hi) == [(lo, hi)]
-            inside[k] = hit
-        return hit
-
-    for ref in idx.refs:
-        for code, params in ref.problems:
-            out.append(Finding(code, "reject", dict(params), ref.label))
-        if ref.key != SHARED:
-            d = ref.rule.direction
-            rule = ref.rule
-            # zone references resolve inside the owner's plan by definition
-            src_ok = d == "inbound" or all(x.startswith("zone:") for x in rule.sources)
-            dst_ok = d == "outbound" or all(x.startswith("zone:") for x in rule.destinations)
-            suspicious = not (src_ok and dst_ok) and any(
-                (d != "inbound" and not within_own(ref.key, b[0], b[1]))
-                or (d != "outbound" and not within_own(ref.key, b[2], b[3]))
-                for b in ref.boxes
-            )
-            if suspicious:
-                for side, bad in outside_own_plan(idx, ref.key, ref.rule, ref.boxes):
-                    out.append(
-                        Finding(
-                            "outside_own_plan",
-                            "reject",
-                            {"rule": ref.rule.uid, "side": side, "outside": bad[:5]},
-                            ref.label,
-                        )
-                    )
-        if ref.rule.expires is not None and ref.rule.expires < today:
-            out.append(
-                Finding(
-                    "expired_in_policy",
-                    sev("expired_in_policy"),
-                    {"rule": ref.label, "expires": ref.rule.expires.isoformat()},
-                    ref.label,
-                )
-            )
+    # ---- per rule: input problems, own address plan, expiry (remembered per section part:
+    # they depend on the part's rules, the plan, the rule data and the day only)
+    for rule_list in idx.parts:
+        found = memo_get(rule_list.memo, "policy_rules", rules)
+        if found is None or found[0] != today:
+            found = (today, _rule_findings(idx, rule_list.refs, rules, today))
+            memo_put(rule_list.memo, "policy_rules", rules, found)
+        out.extend(found[1])
     # ---- zone checks, exact under first match
     endpoints = endpoints_for(idx, rules)
     regions = all_regions(idx, rules)
     for region in regions:
         cands = idx.meeting(
-            region.srcs.ivs, region.dsts.ivs, region.mask, region.ports.ivs, action="allow"
+            region.srcs.ivs,
+            region.dsts.ivs,
+            region.mask,
+            region.ports.ivs,
+            action="allow",
+            memo=region,
         )
         check = region.check
         for ref in cands:
@@ -176,55 +142,119 @@ def verify_policy(
                         {"rule": path, "via": f" via {', '.join(shown)}", "flows": path},
                     )
                 )
-    # ---- domains and mail
-    upload = DomainSet(rules.upload_capable_domains)
+    # ---- domains and mail (remembered per Section object)
     for key, section in idx.sections.items():
-        for entry in section.domains:
-            label = f"{key or 'shared'}:{entry.uid}"
-            try:
-                pattern = normalise_pattern(entry.pattern)
-            except DomainError:
-                out.append(Finding("invalid_domain", "reject", {"ref": entry.pattern}, label))
-                continue
-            if pattern.startswith("*") and too_broad(pattern):
-                out.append(
-                    Finding(
-                        "domain_too_broad",
-                        sev("domain_too_broad"),
-                        {"pattern": pattern, "suffix": pattern[2:] or "*"},
-                        label,
+        data = idx.section_data(key)
+        found = memo_get(data.memo, "policy_domains", rules)
+        if found is None or found[:2] != (today, key):
+            found = (today, key, _section_findings(key, section, rules, today))
+            memo_put(data.memo, "policy_domains", rules, found)
+        out.extend(found[2])
+    return tuple(out)
+
+
+def _rule_findings(
+    idx: PolicyIndex, refs: Sequence[RuleRef], rules: RuleData, today: dt.date
+) -> list[Finding]:
+    out: list[Finding] = []
+    own_sets: dict[str, _Ivs] = {}
+    inside: dict[tuple[str, int, int], bool] = {}
+
+    def within_own(key: str, lo: int, hi: int) -> bool:
+        k = (key, lo, hi)
+        hit = inside.get(k)
+        if hit is None:
+            own = own_sets.get(key)
+            if own is None and key in idx.plan.org_all:
+                own = own_sets[key] = _Ivs(idx.plan.org_all[key])
+            hit = own is not None and own.within(lo, hi) == [(lo, hi)]
+            inside[k] = hit
+        return hit
+
+    for ref in refs:
+        for code, params in ref.problems:
+            out.append(Finding(code, "reject", dict(params), ref.label))
+        if ref.key != SHARED:
+            d = ref.rule.direction
+            rule = ref.rule
+            # zone references resolve inside the owner's plan by definition
+            src_ok = d == "inbound" or all(x.startswith("zone:") for x in rule.sources)
+            dst_ok = d == "outbound" or all(x.startswith("zone:") for x in rule.destinations)
+            suspicious = not (src_ok and dst_ok) and any(
+                (d != "inbound" and not within_own(ref.key, b[0], b[1]))
+                or (d != "outbound" and not within_own(ref.key, b[2], b[3]))
+                for b in ref.boxes
+            )
+            if suspicious:
+                for side, bad in outside_own_plan(idx, ref.key, ref.rule, ref.boxes):
+                    out.append(
+                        Finding(
+                            "outside_own_plan",
+                            "reject",
+                            {"rule": ref.rule.uid, "side": side, "outside": bad[:5]},
+                            ref.label,
+                        )
                     )
-                )
-            if entry.kind == "tls_exempt" and (
-                entry.upload_capable or DomainSet([pattern]).overlaps(upload)
-            ):
-                out.append(
-                    Finding(
-                        "tls_exempt_upload",
-                        sev("tls_exempt_upload"),
-                        {"pattern": pattern},
-                        label,
-                    )
-                )
-            if entry.expires is not None and entry.expires < today:
-                out.append(
-                    Finding(
-                        "expired_in_policy",
-                        sev("expired_in_policy"),
-                        {"rule": label, "expires": entry.expires.isoformat()},
-                        label,
-                    )
-                )
-        if section.mail.attachment_policy == "allow":
+        if ref.rule.expires is not None and ref.rule.expires < today:
             out.append(
                 Finding(
-                    "attachment_bypass",
-                    sev("attachment_bypass"),
-                    {},
-                    key or "shared",
+                    "expired_in_policy",
+                    _sev(rules, "expired_in_policy"),
+                    {"rule": ref.label, "expires": ref.rule.expires.isoformat()},
+                    ref.label,
                 )
             )
-    return tuple(out)
+    return out
+
+
+def _sev(rules: RuleData, code: str) -> Severity:
+    return "escalate" if rules.severity(code) == "escalate" else "reject"
+
+
+def _section_findings(key: str, section: Section, rules: RuleData, today: dt.date) -> list[Finding]:
+    out: list[Finding] = []
+    upload = upload_domains(rules)
+    for entry in section.domains:
+        label = f"{key or 'shared'}:{entry.uid}"
+        try:
+            pattern = normalise_pattern(entry.pattern)
+        except DomainError:
+            out.append(Finding("invalid_domain", "reject", {"ref": entry.pattern}, label))
+            continue
+        if pattern.startswith("*") and too_broad(pattern):
+            out.append(
+                Finding(
+                    "domain_too_broad",
+                    _sev(rules, "domain_too_broad"),
+                    {"pattern": pattern, "suffix": pattern[2:] or "*"},
+                    label,
+                )
+            )
+        if entry.kind == "tls_exempt" and (
+            entry.upload_capable or DomainSet([pattern]).overlaps(upload)
+        ):
+            out.append(
+                Finding(
+                    "tls_exempt_upload",
+                    _sev(rules, "tls_exempt_upload"),
+                    {"pattern": pattern},
+                    label,
+                )
+            )
+        if entry.expires is not None and entry.expires < today:
+            out.append(
+                Finding(
+                    "expired_in_policy",
+                    _sev(rules, "expired_in_policy"),
+                    {"rule": label, "expires": entry.expires.isoformat()},
+                    label,
+                )
+            )
+    if section.mail.attachment_policy == "allow":
+        out.append(
+            Finding("attachment_bypass", _sev(rules, "attachment_bypass"), {}, key or "shared")
+        )
+    return out
 
 
 @dataclass(frozen=True)

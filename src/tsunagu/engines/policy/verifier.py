@@ -22,12 +22,13 @@ from .checks import (
     flows_text,
     relay_intervals,
     transitive_violations,
+    upload_domains,
     violations,
 )
 from .domains import (
     DomainError,
     DomainSet,
-    coverage,
+    coverage_in,
     normalise_host,
     normalise_pattern,
     registrable_domain,
@@ -290,7 +291,7 @@ class _Verifier:
     def _domains(self) -> tuple[dict[str, tuple[DomainSet, DomainSet]], set[str], list[str]]:
         """Per kind: (newly in, newly out) for the proxy; affected orgs; added wildcards."""
         ch, idx, key = self.change, self.idx, self.key
-        upload = DomainSet(self.rules.upload_capable_domains)
+        upload = upload_domains(self.rules)
         existing = {d.uid for d in self.section.domains}
         removed = set()
         for uid in ch.remove_domains:
@@ -327,36 +328,51 @@ class _Verifier:
             ):
                 self.add("tls_exempt_upload", {"pattern": pattern}, entry.uid)
             valid_added.append(entry)
+        # Without rebuilding the section's set: with R the removed entries' patterns, K the kept
+        # entries' and A the added ones, old = K ∪ R and new = K ∪ A, so
+        #   new − old = A − old                (A is small, old is cached)
+        #   old − new = (R − A) − K            (only entries of K sharing a name with R matter)
+        # and for an organisation (effective = shared ∪ old ⊇ K):
+        #   new − effective = A − effective,   (old − shared) − new = (old − new) − shared.
         result: dict[str, tuple[DomainSet, DomainSet]] = {}
         affected: set[str] = set()
         for kind in ("allow", "tls_exempt"):
             added = domain_set_of([e for e in valid_added if e.kind == kind], kind)
             kind_removed = [d for d in self.section.domains if d.uid in removed and d.kind == kind]
-            old_sec = idx.domain_set(key, kind)
-            if kind_removed:
-                new_sec = (
-                    domain_set_of([d for d in self.section.domains if d.uid not in removed], kind)
-                    | added
-                )
-            elif added:
-                new_sec = old_sec | added
-            else:
+            if not kind_removed and not added:
                 result[kind] = (DomainSet(), DomainSet())
                 continue
+            lost = DomainSet()
+            if kind_removed:
+                gone = domain_set_of(kind_removed, kind)
+                if gone:
+                    lookup = idx.domain_lookup(key, kind)
+                    gone_patterns = []
+                    for d in kind_removed:
+                        try:
+                            gone_patterns.append(normalise_pattern(d.pattern))
+                        except DomainError:
+                            continue
+                    kept = [
+                        p
+                        for uid, p in (lookup.items[i] for i in lookup.overlapping(gone_patterns))
+                        if uid not in removed
+                    ]
+                    lost = (gone - added) - DomainSet(kept)
             if key != SHARED:
-                shared = idx.domain_set(SHARED, kind)
-                plus = new_sec - idx.effective_domains(key, kind)
-                minus = (old_sec - shared) - new_sec
+                plus = added - idx.effective_domains(key, kind)
+                minus = lost - idx.domain_set(SHARED, kind)
                 result[kind] = (plus, minus)
                 continue
-            d_plus, d_minus = new_sec - old_sec, old_sec - new_sec
+            d_plus, d_minus = added - idx.domain_set(SHARED, kind), lost
             plus_all, minus_all = DomainSet(), DomainSet()
-            for org in self.idx.plan.orgs:
-                own = idx.domain_set(org, kind)
-                p, m = d_plus - own, d_minus - own
-                if p or m:
-                    affected.add(org)
-                    plus_all, minus_all = plus_all | p, minus_all | m
+            if d_plus or d_minus:
+                for org in self.idx.plan.orgs:
+                    own = idx.domain_set(org, kind)
+                    p, m = d_plus - own, d_minus - own
+                    if p or m:
+                        affected.add(org)
+                        plus_all, minus_all = plus_all | p, minus_all | m
             if not self.idx.plan.orgs:
                 plus_all, minus_all = d_plus, d_minus
             result[kind] = (plus_all, minus_all)
@@ -577,17 +593,11 @@ class _Verifier:
             for e in ch.add_domains:
                 requests.setdefault(e.kind, []).append(e.pattern)
         for kind, patterns in requests.items():
-            entries = (
-                [
-                    (d.uid, d.pattern)
-                    for d in (*self.idx.sections[SHARED].domains, *self.section.domains)
-                    if d.kind == kind
-                ]
-                if self.key != SHARED
-                else [(d.uid, d.pattern) for d in self.section.domains if d.kind == kind]
-            )
+            lookups = [self.idx.domain_lookup(self.key, kind)]
+            if self.key != SHARED:
+                lookups.insert(0, self.idx.domain_lookup(SHARED, kind))
             try:
-                status, uids = coverage(patterns, entries)
+                status, uids = coverage_in(patterns, lookups)
             except DomainError:
                 continue
             statuses.append(status)
@@ -647,7 +657,7 @@ class _Verifier:
         tls_plus, tls_minus = deltas["tls_exempt"]
         if collateral or collateral_domains:
             out.append(Factor("collateral", round(rules.point("collateral")), {}))
-        upload = DomainSet(rules.upload_capable_domains)
+        upload = upload_domains(rules)
         up = [
             e.pattern
             for e in ch.add_domains

@@ -167,6 +167,8 @@ def test_webhook_failure_is_retried_and_success_is_signed(
         assert train.run_train(publisher=pub).status == "publish_failed"
         req.refresh_from_db()
         assert req.state == ChangeState.SCHEDULED
+        # Devices still follow the old version.
+        assert not (tmp_path / "pub" / "nftables" / "CURRENT").exists()
         Hook.status = 204
         assert train.run_train(publisher=pub).status == "published"
         body, signature = Hook.bodies[-1]
