@@ -571,9 +571,9 @@ class _PlanState:
         self.lock = threading.Lock()
 
     def part(self, section: Section, key: str, part: str, block: int) -> _Part:
-        ck = (id(section), part, block)
+        ck = (0, part, block)
         hit = self.parts.get(ck)
-        if hit is not None and hit[0]() is section:
+        if hit is not None:
             return hit[1]
         rules = section.post_rules if part == "post" else section.rules
         built = _Part(self.plan, key, part, block, rules)
@@ -652,10 +652,12 @@ class PolicyIndex:
     ``apply_change`` only the changed section's part is derived again.
     """
 
-    def __init__(self, snapshot: PolicySnapshot) -> None:
+    def __init__(self, snapshot: PolicySnapshot, *, reuse: bool = True) -> None:
+        """``reuse=False`` derives everything afresh and shares nothing (for tests and
+        audits of the caches)."""
         # no reference to the snapshot itself: the cache entry must not keep it alive
         self.sections: dict[str, Section] = {SHARED: snapshot.shared, **snapshot.orgs}
-        state = _plan_state(snapshot)
+        state = _plan_state(snapshot) if reuse else _PlanState(snapshot)
         self.plan = state.plan
         self.derived: dict[Any, Any] = state.cache
         """Cache for data derived from the address plan alone (zone-check regions …)."""
@@ -670,7 +672,10 @@ class PolicyIndex:
         self.parts: tuple[_Part, ...] = tuple(parts)
         self.by_uid: Mapping[tuple[str, str], RuleRef] = _ByUid(self.parts)
         self._refs: list[RuleRef] | None = None
-        self._data = {key: section_data(section) for key, section in self.sections.items()}
+        self._data = {
+            key: section_data(section) if reuse else SectionData(section)
+            for key, section in self.sections.items()
+        }
         self.cache: dict[Any, Any] = {}
         """Free-form per-index cache."""
 
