@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import atexit
+import concurrent.futures
 import datetime as dt
 import hashlib
+import multiprocessing
+import os
 import shutil
+from dataclasses import replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -56,10 +61,64 @@ def _sha(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+PARALLEL_MIN_RULES = 300
+"""Sections with at least this many rules render their firewall platforms in parallel."""
+_POOL: concurrent.futures.ProcessPoolExecutor | None = None
+
+
+def _pool_close() -> None:
+    global _POOL  # noqa: PLW0603
+    if _POOL is not None:
+        _POOL.shutdown(wait=True)
+        _POOL = None  # collected now, while the interpreter is still whole
+
+
+def _pool() -> concurrent.futures.ProcessPoolExecutor:
+    global _POOL
+    if _POOL is None:
+        # "spawn": a forked child would inherit this process's database connections.
+        ctx = multiprocessing.get_context("spawn")
+        _POOL = concurrent.futures.ProcessPoolExecutor(
+            max_workers=os.cpu_count() or 2, mp_context=ctx
+        )
+    return _POOL
+
+
+def _reduced(snapshot: m.PolicySnapshot, key: str) -> m.PolicySnapshot:
+    """What one section's artifacts depend on: the section, the shared section and every
+    address plan (the "internet" complement), without the other sections' rules."""
+    orgs = {
+        code: sec if code == key else m.Section(org=code, address_plan=sec.address_plan)
+        for code, sec in snapshot.orgs.items()
+    }
+    return replace(snapshot, orgs=orgs)
+
+
+def _render_one(
+    snapshot: m.PolicySnapshot, key: str, today: dt.date, opts: RenderOptions
+) -> dict[str, str]:
+    from tsunagu.engines.render import render_section
+
+    section = snapshot.section(key)
+    if len(section.rules) + len(section.post_rules) < PARALLEL_MIN_RULES or len(opts.platforms) < 2:
+        return render_section(snapshot, key, today=today, options=opts)
+    small = _reduced(snapshot, key)
+    futures = [
+        _pool().submit(
+            render_section, small, key, today=today, options=replace(opts, platforms=(p,))
+        )
+        for p in opts.platforms
+    ]
+    files: dict[str, str] = {}
+    for future in futures:
+        files.update(future.result())
+    return dict(sorted(files.items()))
+
+
 def _render_keys(
     snapshot: m.PolicySnapshot, prints: dict[str, str], keys: list[str], today: dt.date
 ) -> dict[str, dict[str, str]]:
-    from tsunagu.engines.render import PROXY_KEY, RenderError, render_proxy, render_section
+    from tsunagu.engines.render import PROXY_KEY, RenderError, render_proxy
 
     out: dict[str, dict[str, str]] = {}
     try:
@@ -69,7 +128,7 @@ def _render_keys(
                 if key == PROXY_KEY:
                     cached = render_proxy(snapshot, today=today, options=render_options())
                 else:
-                    cached = render_section(snapshot, key, today=today, options=render_options())
+                    cached = _render_one(snapshot, key, today, render_options())
                 if len(_CACHE) >= _CACHE_MAX:
                     _CACHE.clear()
                 _CACHE[prints[key]] = cached
