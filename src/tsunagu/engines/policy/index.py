@@ -41,7 +41,6 @@ from .space import (
     intern_name,
     merge_intervals,
     parse_address_interval,
-    product,
     subtract_boxes,
 )
 
@@ -228,27 +227,68 @@ def flow_boxes(
 ) -> tuple[list[Box], list[Problem]]:
     """Match boxes of (sources, destinations, protocol, ports) resolved for ``owner``."""
     problems: list[Problem] = []
-    srcs: list[Interval] = []
-    dsts: list[Interval] = []
-    for ref in sources:
-        ivs, prob = plan.resolve(ref, owner, "src", allow_range=allow_range)
-        if prob:
-            problems.append(prob)
-        srcs.extend(ivs)
-    for ref in destinations:
-        ivs, prob = plan.resolve(ref, owner, "dst", allow_range=allow_range)
-        if prob:
-            problems.append(prob)
-        dsts.extend(ivs)
+    srcs = _resolved(plan, sources, owner, "src", allow_range, problems)
+    dsts = _resolved(plan, destinations, owner, "dst", allow_range, problems)
     mask = PROTOCOL_BITS.get(protocol)
     if mask is None:
         problems.append(("invalid_protocol", {"protocol": str(protocol)}))
         mask = 0
-    port_ivs, port_problems = port_intervals(ports)
+    port_ivs, port_problems = _port_intervals_cached(ports)
     problems.extend(port_problems)
     if not mask:
         return [], problems
-    return product(srcs, dsts, mask, port_ivs), problems
+    # ``product`` of already merged lists, without merging them again
+    out: list[Box] = []
+    tu = mask & 3
+    icmp = mask & 4
+    for s0, s1 in srcs:
+        for d0, d1 in dsts:
+            if tu:
+                for p0, p1 in port_ivs:
+                    out.append((s0, s1, d0, d1, tu, p0, p1))
+            if icmp:
+                out.append((s0, s1, d0, d1, icmp, 0, 65535))
+    return out, problems
+
+
+def _resolved(
+    plan: AddressPlan,
+    refs: Sequence[str],
+    owner: str,
+    role: str,
+    allow_range: bool,
+    problems: list[Problem],
+) -> Sequence[Interval]:
+    """The merged intervals of ``refs`` (each resolution is merged already)."""
+    if len(refs) == 1:
+        ivs, prob = plan.resolve(refs[0], owner, role, allow_range=allow_range)
+        if prob:
+            problems.append(prob)
+        return ivs
+    out: list[Interval] = []
+    for ref in refs:
+        ivs, prob = plan.resolve(ref, owner, role, allow_range=allow_range)
+        if prob:
+            problems.append(prob)
+        out.extend(ivs)
+    return merge_intervals(out)
+
+
+_port_cache: dict[Any, tuple[list[Interval], list[Problem]]] = {}
+
+
+def _port_intervals_cached(ports: Sequence[PortRange]) -> tuple[list[Interval], list[Problem]]:
+    """:func:`port_intervals`, remembered per (hashable) port list; the result is shared and
+    must not be modified."""
+    try:
+        hit = _port_cache.get(ports)
+    except TypeError:  # an unhashable port list from bad input
+        return port_intervals(ports)
+    if hit is None:
+        hit = port_intervals(ports)
+        if len(_port_cache) < 4096:
+            _port_cache[ports] = hit
+    return hit
 
 
 def rule_boxes(
@@ -370,19 +410,37 @@ POS_BITS = 24
 every section that did not change (so a section's refs can be shared between indexes)."""
 
 
-def _key_hits(mapping: dict[int, Any], keys: _IvSet) -> list[Any]:
-    """Values of ``mapping`` whose integer key lies in ``keys``."""
-    if not mapping:
-        return []
-    if sum(b - a + 1 for a, b in keys.ivs) <= SCAN:
-        out = []
-        for a, b in keys.ivs:
-            for k in range(a, b + 1):
-                v = mapping.get(k)
-                if v is not None:
-                    out.append(v)
-        return out
-    return [v for k, v in mapping.items() if keys.meets(k, k)]
+class _Keys:
+    """Bucket keys of a query: listed when few, else as intervals."""
+
+    __slots__ = ("listed", "set")
+
+    def __init__(self, ivs: Iterable[Interval]) -> None:
+        self.set = _IvSet(ivs)
+        if sum(b - a + 1 for a, b in self.set.ivs) <= SCAN:
+            self.listed: list[int] | None = [k for a, b in self.set.ivs for k in range(a, b + 1)]
+        else:
+            self.listed = None
+
+    def hits(self, mapping: dict[int, Any]) -> list[Any]:
+        """Values of ``mapping`` whose key is one of these."""
+        if self.listed is not None:
+            return [v for v in map(mapping.get, self.listed) if v is not None]
+        meets = self.set.meets
+        return [v for k, v in mapping.items() if meets(k, k)]
+
+
+class _Summary:
+    __slots__ = ("dsts", "mask", "ports", "srcs")
+
+    def __init__(self, boxes: Sequence[Box]) -> None:
+        self.srcs = _IvSet((b[0], b[1]) for b in boxes)
+        self.dsts = _IvSet((b[2], b[3]) for b in boxes)
+        self.ports = _IvSet((b[5], b[6]) for b in boxes)
+        mask = 0
+        for b in boxes:
+            mask |= b[4]
+        self.mask = mask
 
 
 class _Part:
@@ -408,8 +466,8 @@ class _Part:
         self._src: dict[int, _Bucket] = {}
         self._dst: dict[int, list[int]] = {}
         self._global: list[int] = []
-        for i, ref in enumerate(self.refs):
-            self._register(i, ref.boxes)
+        self._registered = False  # the bucket index is built on first use
+        self._summaries: dict[bool | None, _Summary] = {}
         self._groups: dict[tuple[bool, int, int, int, int, int], _Group] | None = None
         self.memo: dict[tuple[str, int], tuple[object, Any]] = {}
         """Results keyed by (purpose, identity of an object the answer depends on), with that
@@ -435,15 +493,45 @@ class _Part:
             else:
                 self._global.append(pos)
 
-    def found(self, src_keys: _IvSet, dst_keys: _IvSet) -> set[int]:
-        """Local positions of the rules with a box in the buckets of the given keys."""
-        found: set[int] = set(self._global)
-        for bucket in _key_hits(self._src, src_keys):
-            found.update(bucket.wide)
-            for lst in _key_hits(bucket.by_dst, dst_keys):
+    def found(self, src_keys: _Keys, dst_keys: _Keys) -> set[int] | None:
+        """Local positions of the rules with a box in the buckets of the given keys (None
+        for none)."""
+        if not self._registered:
+            with _cache_lock:
+                if not self._registered:
+                    for i, ref in enumerate(self.refs):
+                        self._register(i, ref.boxes)
+                    self._registered = True
+        found: set[int] | None = set(self._global) if self._global else None
+        if self._src:
+            for bucket in src_keys.hits(self._src):
+                if bucket.wide:
+                    if found is None:
+                        found = set()
+                    found.update(bucket.wide)
+                for lst in dst_keys.hits(bucket.by_dst):
+                    if found is None:
+                        found = set()
+                    found.update(lst)
+        if self._dst:
+            for lst in dst_keys.hits(self._dst):
+                if found is None:
+                    found = set()
                 found.update(lst)
-        for lst in _key_hits(self._dst, dst_keys):
-            found.update(lst)
+        return found
+
+    def summary(self, want: bool | None) -> _Summary:
+        """Per-dimension unions of the boxes of the part's rules (of one action when
+        ``want`` is given): a necessary test before :meth:`meeting` looks closer."""
+        found = self._summaries.get(want)
+        if found is None:
+            boxes = [
+                b
+                for ref in self.refs
+                if want is None or (ref.rule.action == "allow") == want
+                for b in ref.boxes
+            ]
+            found = self._summaries[want] = _Summary(boxes)
         return found
 
     def groups(self) -> dict[tuple[bool, int, int, int, int, int], _Group]:
@@ -478,6 +566,14 @@ class _Part:
         d_keys: list[tuple[int, int]],
         few_keys: bool,
     ) -> list[RuleRef]:
+        summary = self.summary(want)
+        if not (
+            summary.mask & mask
+            and summary.srcs.meets_set(s_set)
+            and summary.dsts.meets_set(d_set)
+            and summary.ports.meets_set(p_set)
+        ):
+            return []  # no box of the part can meet the query: no need for the groups
         found: set[int] = set()
         for (allow, s0, s1, m, p0, p1), g in self.groups().items():
             if want is not None and allow != want:
@@ -513,12 +609,25 @@ class _ByUid(Mapping[tuple[str, str], RuleRef]):
         for part in parts:
             self._parts.setdefault(part.key, []).append(part)
 
-    def __getitem__(self, k: tuple[str, str]) -> RuleRef:
+    def _find(self, k: tuple[str, str]) -> RuleRef | None:
         for part in self._parts.get(k[0], ()):
             ref = part.by_uid.get(k[1])
             if ref is not None:
                 return ref
-        raise KeyError(k)
+        return None
+
+    def __getitem__(self, k: tuple[str, str]) -> RuleRef:
+        ref = self._find(k)
+        if ref is None:
+            raise KeyError(k)
+        return ref
+
+    def get(self, k: tuple[str, str], default: Any = None) -> Any:
+        ref = self._find(k)
+        return default if ref is None else ref
+
+    def __contains__(self, k: object) -> bool:
+        return isinstance(k, tuple) and len(k) == 2 and self._find(k) is not None
 
     def __iter__(self) -> Iterator[tuple[str, str]]:
         seen: set[tuple[str, str]] = set()
@@ -543,6 +652,12 @@ class SectionData:
         self.lookups: dict[str, PatternIndex] = {}
         self.effective: dict[str, tuple[weakref.ref[Section], DomainSet]] = {}
         self.memo: dict[tuple[str, int], tuple[object, Any]] = {}
+        self._uids: frozenset[str] | None = None
+
+    def domain_uids(self) -> frozenset[str]:
+        if self._uids is None:
+            self._uids = frozenset(d.uid for d in self.domains)
+        return self._uids
 
     def domain_set(self, kind: str) -> DomainSet:
         found = self.sets.get(kind)
@@ -571,9 +686,9 @@ class _PlanState:
         self.lock = threading.Lock()
 
     def part(self, section: Section, key: str, part: str, block: int) -> _Part:
-        ck = (0, part, block)
+        ck = (id(section), part, block)
         hit = self.parts.get(ck)
-        if hit is not None:
+        if hit is not None and hit[0]() is section:
             return hit[1]
         rules = section.post_rules if part == "post" else section.rules
         built = _Part(self.plan, key, part, block, rules)
@@ -736,8 +851,8 @@ class PolicyIndex:
         (and looks into fewer sections)."""
         if not region:
             return
-        src_keys = _IvSet((q[0] >> SHIFT, q[1] >> SHIFT) for q in region)
-        dst_keys = _IvSet((q[2] >> SHIFT, q[3] >> SHIFT) for q in region)
+        src_keys = _Keys((q[0] >> SHIFT, q[1] >> SHIFT) for q in region)
+        dst_keys = _Keys((q[2] >> SHIFT, q[3] >> SHIFT) for q in region)
         reg_src = _IvSet((q[0], q[1]) for q in region)
         reg_dst = _IvSet((q[2], q[3]) for q in region)
         reg_mask = 0

@@ -3,6 +3,12 @@
 Only allow rules whose match box meets a forbidden region are looked at; for each of them the
 part it decides is its box minus the boxes of the earlier rules that meet it (found through the
 index), which is exact under first-match semantics.
+
+What depends on one section alone is remembered with that section's cached index part (or its
+domain data), so re-verifying after ``apply_change`` recomputes only the changed section: the
+per-rule findings (per rule data and day), the allow rules meeting each zone-check region, and
+the domain / mail findings. The first-match step (``decided_part``) always runs over the whole
+ordered list, since a section's effective decisions depend on every earlier section.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ rules the index says can meet ``D``.
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 import heapq
 import math
@@ -137,9 +138,14 @@ class _Plan:
     key: str
     removed: set[str]
     added: list[tuple[FirewallRule, list[Box]]]
-    new_order: dict[str, int]
+    removed_at: list[int]  # ascending indices (in the section's rules) of the removed rules
     added_at: int
     _cache: dict[int, Any] = field(default_factory=dict)
+
+    def new_index(self, i: int) -> int:
+        """Where the kept rule at index ``i`` of the section's rules ends up."""
+        rank = i - bisect.bisect_left(self.removed_at, i)
+        return rank if rank < self.added_at else rank + len(self.added)
 
     def _ref_entry(self, ref: RuleRef, new: bool) -> _Entry | None:
         if ref.key == self.key and ref.part != "post":
@@ -147,7 +153,7 @@ class _Plan:
                 if ref.rule.uid in self.removed:
                     return None
                 return _Entry(
-                    (ref.order[0], self.new_order[ref.rule.uid]), ref.label, ref.rule, ref.boxes
+                    (ref.order[0], self.new_index(ref.index)), ref.label, ref.rule, ref.boxes
                 )
         elif ref.key == self.key and new and ref.rule.uid in self.removed:
             return None
@@ -241,18 +247,17 @@ class _Verifier:
         ch, sec = self.change, self.section
         if ch.kind not in CHANGE_KINDS:
             self.add("invalid_kind", {"kind": str(ch.kind)})
-        existing = [r.uid for r in sec.rules]
-        all_uids = set(existing) | {r.uid for r in sec.post_rules}
+        by_uid = self.idx.by_uid  # every uid of the section's rules (and post rules)
         removed: set[str] = set()
         for uid in ch.remove_rules:
-            if uid in all_uids:
+            if (self.key, uid) in by_uid:
                 removed.add(uid)
             else:
                 self.add("unknown_rule", {"rule": uid}, uid)
         seen: set[str] = set()
         added: list[tuple[FirewallRule, list[Box]]] = []
         for rule in ch.add_rules:
-            if (rule.uid in all_uids and rule.uid not in removed) or rule.uid in seen:
+            if ((self.key, rule.uid) in by_uid and rule.uid not in removed) or rule.uid in seen:
                 self.add("duplicate_uid", {"uid": rule.uid}, rule.uid)
             seen.add(rule.uid)
             boxes, problems = rule_boxes(self.idx.plan, self.key, rule)
@@ -264,12 +269,16 @@ class _Verifier:
                     {"rule": rule.uid, "side": side, "outside": bad[:5]},
                     _label(self.key, rule.uid),
                 )
-        remaining = [u for u in existing if u not in removed]
-        at = len(remaining) if ch.insert_at is None else max(0, min(ch.insert_at, len(remaining)))
-        new_order = {}
-        for i, uid in enumerate(remaining):
-            new_order[uid] = i if i < at else i + len(added)
-        return _Plan(self.idx, self.key, removed, added, new_order, at)
+        part = self.idx.parts[self.idx.section_block[self.key]]  # the section's (pre) rules
+        if not removed:
+            removed_at: list[int] = []
+        elif len(part.by_uid) == len(part.refs):  # unique uids: look the removed ones up
+            removed_at = sorted(part.by_uid[u].index for u in removed if u in part.by_uid)
+        else:
+            removed_at = [i for i, r in enumerate(sec.rules) if r.uid in removed]
+        remaining = len(sec.rules) - len(removed_at)
+        at = remaining if ch.insert_at is None else max(0, min(ch.insert_at, remaining))
+        return _Plan(self.idx, self.key, removed, added, removed_at, at)
 
     def _expiry_checks(self) -> None:
         ch = self.change
@@ -292,7 +301,7 @@ class _Verifier:
         """Per kind: (newly in, newly out) for the proxy; affected orgs; added wildcards."""
         ch, idx, key = self.change, self.idx, self.key
         upload = upload_domains(self.rules)
-        existing = {d.uid for d in self.section.domains}
+        existing = idx.section_data(key).domain_uids()
         removed = set()
         for uid in ch.remove_domains:
             if uid in existing:
@@ -338,7 +347,11 @@ class _Verifier:
         affected: set[str] = set()
         for kind in ("allow", "tls_exempt"):
             added = domain_set_of([e for e in valid_added if e.kind == kind], kind)
-            kind_removed = [d for d in self.section.domains if d.uid in removed and d.kind == kind]
+            kind_removed = (
+                [d for d in self.section.domains if d.uid in removed and d.kind == kind]
+                if removed
+                else []
+            )
             if not kind_removed and not added:
                 result[kind] = (DomainSet(), DomainSet())
                 continue
