@@ -67,7 +67,7 @@ _POOL: concurrent.futures.ProcessPoolExecutor | None = None
 
 
 def _pool_close() -> None:
-    global _POOL  # noqa: PLW0603
+    global _POOL
     if _POOL is not None:
         _POOL.shutdown(wait=True)
         _POOL = None  # collected now, while the interpreter is still whole
@@ -81,6 +81,7 @@ def _pool() -> concurrent.futures.ProcessPoolExecutor:
         _POOL = concurrent.futures.ProcessPoolExecutor(
             max_workers=os.cpu_count() or 2, mp_context=ctx
         )
+        atexit.register(_pool_close)
     return _POOL
 
 
