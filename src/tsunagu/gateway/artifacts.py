@@ -170,12 +170,27 @@ def section_of(key: str) -> str:
     return "shared" if key in (m.SHARED, PROXY_KEY) else key
 
 
-def render_version(version: PolicyVersion, *, today: dt.date) -> dict[str, str]:
+def publication_set(version: PolicyVersion) -> tuple[dict[str, str], dict[str, str]]:
+    """What publishing ``version`` needs: (files whose content differs from the parent
+    version's file at the same path, path → text) and (files carried over unchanged,
+    path → sha256). Only the first loads artifact text from the database."""
+    parent = {}
+    if version.parent is not None:
+        parent = dict(version.parent.artifacts.values_list("path", "blob__sha256"))
+    mine = dict(version.artifacts.values_list("path", "blob__sha256"))
+    carried = {p: sha for p, sha in mine.items() if parent.get(p) == sha}
+    changed = {
+        a.path: a.blob.text
+        for a in version.artifacts.select_related("blob").exclude(path__in=list(carried))
+    }
+    return changed, carried
+
+
+def render_version(version: PolicyVersion, *, today: dt.date) -> None:
     """All files of ``version``. Keys whose render fingerprint did not change since the parent
     reuse its artifacts; only the others are rendered and validated. Idempotent."""
-    existing = {a.path: a.blob.text for a in version.artifacts.select_related("blob")}
-    if existing:
-        return existing
+    if version.artifacts.exists():
+        return
     from tsunagu.engines.render import PROXY_KEY, section_fingerprint
 
     snapshot = adapters.snapshot_of(version)
@@ -224,4 +239,3 @@ def render_version(version: PolicyVersion, *, today: dt.date) -> dict[str, str]:
         for a in reuse
     ]
     Artifact.objects.bulk_create(rows, ignore_conflicts=True)
-    return {a.path: a.blob.text for a in version.artifacts.select_related("blob")}

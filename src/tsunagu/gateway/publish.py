@@ -29,7 +29,12 @@ class PublishError(Exception):
 
 
 class Publisher(Protocol):
-    def publish(self, *, version: int, files: Mapping[str, str]) -> None: ...
+    def publish(
+        self, *, version: int, files: Mapping[str, str], carried: Mapping[str, str] | None = None
+    ) -> None:
+        """Publish ``files`` (path → text) and ``carried`` (path → sha256 of a file unchanged
+        since the previous publication). Raise :class:`PublishError` when a carried file is
+        not at hand: the caller then sends everything as ``files``."""
 
 
 def _atomic_write(path: Path, text: str) -> None:
@@ -51,18 +56,25 @@ class DirectoryPublisher:
         self.root = Path(root or settings.GATEWAY_PUBLISH_DIR)
         self.webhook = settings.GATEWAY_PUBLISH_WEBHOOK if webhook is None else webhook
 
-    def publish(self, *, version: int, files: Mapping[str, str]) -> None:
+    def publish(
+        self, *, version: int, files: Mapping[str, str], carried: Mapping[str, str] | None = None
+    ) -> None:
         groups: dict[str, dict[str, str]] = {}
+        kept: dict[str, dict[str, str]] = {}
         for path, text in files.items():
             group, _, rest = path.partition("/")
             groups.setdefault(group, {})[rest or group] = text
+        for path, sha in (carried or {}).items():
+            group, _, rest = path.partition("/")
+            groups.setdefault(group, {})
+            kept.setdefault(group, {})[rest or group] = sha
         try:
             for group, group_files in sorted(groups.items()):
-                self._publish_group(group, version, group_files)
+                self._publish_group(group, version, group_files, kept.get(group, {}))
         except OSError as exc:
             raise PublishError(f"writing artifacts failed: {exc}") from exc
         if self.webhook:
-            self._notify(version, files)
+            self._notify(version, files, carried or {})
         # Devices follow CURRENT: it moves only once everything else has succeeded.
         try:
             for group in sorted(groups):
@@ -81,7 +93,13 @@ class DirectoryPublisher:
         except (OSError, ValueError):
             return None
 
-    def _publish_group(self, group: str, version: int, group_files: Mapping[str, str]) -> None:
+    def _publish_group(
+        self,
+        group: str,
+        version: int,
+        group_files: Mapping[str, str],
+        kept: Mapping[str, str],
+    ) -> None:
         base = self.root / group / f"v{version}"
         manifest = {
             rel: hashlib.sha256(t.encode()).hexdigest() for rel, t in sorted(group_files.items())
@@ -89,6 +107,18 @@ class DirectoryPublisher:
         previous = self._previous(group)
         if previous is not None and previous[0].resolve() == base.resolve():
             previous = None  # a retry of this very version: write the files again
+        for rel, sha in sorted(kept.items()):
+            # Carried over unchanged: a hard link to the published copy, never a rewrite.
+            if previous is None or previous[1].get(rel) != sha:
+                raise PublishError(f"{group}/{rel} is not in the published version")
+            source, target = previous[0] / rel, (base / rel)
+            if not str(target.resolve()).startswith(str(base.resolve()) + os.sep):
+                raise PublishError(f"refusing to write outside the version directory: {rel}")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.unlink(missing_ok=True)
+            os.link(source, target)
+            manifest[rel] = sha
+        manifest = dict(sorted(manifest.items()))
         for rel, text in sorted(group_files.items()):
             target = (base / rel).resolve()
             if not str(target).startswith(str(base.resolve()) + os.sep):
@@ -104,15 +134,10 @@ class DirectoryPublisher:
             _atomic_write(target, text)
         _atomic_write(base / "MANIFEST.json", json.dumps(manifest, indent=1))
 
-    def _notify(self, version: int, files: Mapping[str, str]) -> None:
-        body = json.dumps(
-            {
-                "version": version,
-                "files": {
-                    p: hashlib.sha256(t.encode()).hexdigest() for p, t in sorted(files.items())
-                },
-            }
-        ).encode()
+    def _notify(self, version: int, files: Mapping[str, str], carried: Mapping[str, str]) -> None:
+        shas = {p: hashlib.sha256(t.encode()).hexdigest() for p, t in files.items()}
+        shas.update(carried)
+        body = json.dumps({"version": version, "files": dict(sorted(shas.items()))}).encode()
         secret = settings.GATEWAY_PUBLISH_WEBHOOK_SECRET.encode()
         signature = hmac.new(secret, body, hashlib.sha256).hexdigest()
         req = urllib.request.Request(  # noqa: S310 - the operator configures an https/http URL

@@ -374,13 +374,24 @@ def run_train(
         result.version = version.number
         if render:
             try:
-                files = artifacts.render_version(version, today=timezone.localdate(now))
+                artifacts.render_version(version, today=timezone.localdate(now))
+                files, carried = artifacts.publication_set(version)
             except artifacts.ArtifactError as exc:
                 _render_failed(version, str(exc), now)
                 result.status, result.error = "render_failed", str(exc)
                 return result
             try:
-                (publisher or get_publisher()).publish(version=version.number, files=files)
+                pub = publisher or get_publisher()
+                try:
+                    pub.publish(version=version.number, files=files, carried=carried)
+                except PublishError:
+                    if not carried:
+                        raise
+                    # The device directory lacks the previous files: send everything.
+                    everything = {
+                        a.path: a.blob.text for a in version.artifacts.select_related("blob")
+                    }
+                    pub.publish(version=version.number, files=everything, carried={})
             except PublishError as exc:
                 PolicyVersion.objects.filter(pk=version.pk).update(
                     publish_attempts=version.publish_attempts + 1,

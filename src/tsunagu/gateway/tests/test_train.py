@@ -42,7 +42,7 @@ class FailingPublisher:
         self.exc = exc
         self.calls = 0
 
-    def publish(self, *, version, files):
+    def publish(self, *, version, files, carried=None):
         self.calls += 1
         raise self.exc
 
@@ -247,3 +247,13 @@ def test_publishing_links_unchanged_files_and_writes_changed_ones(tmp_path):
     assert manifest["a.nft"] == hashlib.sha256(b"A2").hexdigest()
     with pytest.raises(PublishError):
         pub.publish(version=3, files={"nftables/../../escape.nft": "x"})
+    # Carried files are linked from the published version; an unknown one is refused.
+    pub.publish(
+        version=5,
+        files={"nftables/a.nft": "A5"},
+        carried={"nftables/b.nft": hashlib.sha256(b"B1").hexdigest()},
+    )
+    v5 = tmp_path / "nftables" / "v5"
+    assert (v5 / "b.nft").stat().st_ino == (v1 / "b.nft").stat().st_ino
+    with pytest.raises(PublishError):
+        pub.publish(version=6, files={}, carried={"nftables/b.nft": "0" * 64})
