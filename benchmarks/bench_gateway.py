@@ -206,6 +206,7 @@ def rollout_figure(snapshot) -> dict[str, float]:
     result = train.run_train(publisher=publisher)
     elapsed = time.perf_counter() - t0
     assert result.status == "published", result.as_dict()
+    print(f"rollout stages (s): {result.as_dict()['timings']}", flush=True)
     v2 = PolicyVersion.objects.get(number=2)
     rendered = [a for a in v2.artifacts.all() if a.section == "132039"]
     return {

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import time
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
@@ -61,9 +62,11 @@ class TrainResult:
     rejected: list[int] = field(default_factory=list)
     expired_removed: list[str] = field(default_factory=list)
     error: str = ""
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "status": self.status,
             "version": self.version,
             "applied": self.applied,
@@ -367,20 +370,27 @@ def run_train(
             .order_by("number")
             .first()
         )
+        clock = time.perf_counter()
         if version is None:
             version = _build_next(now, result)
+        result.timings["build"] = time.perf_counter() - clock
         if version is None:
             return result
         result.version = version.number
         if render:
             try:
+                clock = time.perf_counter()
                 artifacts.render_version(version, today=timezone.localdate(now))
+                result.timings["render"] = time.perf_counter() - clock
+                clock = time.perf_counter()
                 files, carried = artifacts.publication_set(version)
+                result.timings["load"] = time.perf_counter() - clock
             except artifacts.ArtifactError as exc:
                 _render_failed(version, str(exc), now)
                 result.status, result.error = "render_failed", str(exc)
                 return result
             try:
+                clock = time.perf_counter()
                 pub = publisher or get_publisher()
                 try:
                     pub.publish(version=version.number, files=files, carried=carried)
@@ -400,7 +410,10 @@ def run_train(
                 result.status, result.error = "publish_failed", str(exc)
                 log.warning("gateway publish of v%s failed: %s", version.number, exc)
                 return result
+            result.timings["publish"] = time.perf_counter() - clock
+        clock = time.perf_counter()
         _activate(version, now, result)
+        result.timings["activate"] = time.perf_counter() - clock
         result.status = "published"
         return result
     finally:
