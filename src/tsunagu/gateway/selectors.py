@@ -370,14 +370,16 @@ def policy_reach(*, actor: Actor, organization: Organization) -> dict[str, Any]:
     section = section_get(actor=actor, organization=organization)
     snapshot = active_snapshot()
     zones = sorted({b.zone for b in section.address_plan})
+    # "internet" as a source is the outside world (inbound rules), not the internet segment.
     by_zone: dict[str, list[tuple[str, m.FirewallRule]]] = {z: [] for z in zones}
+    by_zone["internet_external"] = []
     for key, rule in snapshot.ordered_rules():
         if key not in (m.SHARED, organization.code):
             continue
-        for src in rule.sources:
-            for zone in zones:
-                if src in (f"zone:{zone}", "any") or (src == "internet" and zone == "internet"):
-                    by_zone[zone].append((adapters.section_key(key), rule))
+        for zone in by_zone:
+            wanted = "internet" if zone == "internet_external" else f"zone:{zone}"
+            if wanted in rule.sources or "any" in rule.sources:
+                by_zone[zone].append((adapters.section_key(key), rule))
     domains = [("shared", d) for d in snapshot.shared.domains] + [
         (organization.code, d) for d in section.domains
     ]
