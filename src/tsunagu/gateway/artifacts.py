@@ -191,7 +191,7 @@ def render_version(version: PolicyVersion, *, today: dt.date) -> None:
     reuse its artifacts; only the others are rendered and validated. Idempotent."""
     if version.artifacts.exists():
         return
-    from tsunagu.engines.render import PROXY_KEY, section_fingerprint
+    from tsunagu.engines.render import PROXY_KEY, RENDERER_VERSION
 
     snapshot = adapters.snapshot_of(version)
     parent = version.parent
@@ -207,7 +207,12 @@ def render_version(version: PolicyVersion, *, today: dt.date) -> None:
         labels = {section_of(k) for k in changed}
         reuse = [a for a in parent.artifacts.select_related("blob") if a.section not in labels]
     opts = render_options()
-    prints = {k: section_fingerprint(snapshot, k, today=today, options=opts) for k in changed}
+    # Cache keys: everything a key's files can depend on is in the manifest (content hashes of
+    # every section, address plans included), the day (expiry) and the options. Cheaper than
+    # the renderer's own per-section fingerprints, which serialise every section again.
+    manifest = adapters.canonical_json(version.manifest)
+    basis = f"{RENDERER_VERSION}|{today.isoformat()}|{opts.to_dict()}|{manifest}"
+    prints = {k: _sha(f"{basis}|{k}") for k in changed}
     rendered = _render_keys(snapshot, prints, changed, today)
     new_files: dict[str, tuple[str, str]] = {}  # path -> (section label, text)
     for key, files in rendered.items():
