@@ -28,10 +28,6 @@ def section_key(org: str) -> str:
     return SHARED_KEY if org == m.SHARED else org
 
 
-def engine_key(key: str) -> str:
-    return m.SHARED if key == SHARED_KEY else key
-
-
 def canonical_json(data: Any) -> str:
     return json.dumps(data, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 

@@ -152,22 +152,31 @@ def catalog_get(*, actor: Actor, slug: str) -> CatalogService:
     return svc
 
 
+ADOPTED_STATES = (
+    ChangeState.SUBMITTED,
+    ChangeState.VERIFIED,
+    ChangeState.APPROVED,
+    ChangeState.SCHEDULED,
+    ChangeState.APPLIED,
+    ChangeState.CLOSED,
+)
+"""A catalog service counts as adopted (or asked for) by an organisation in these states."""
+
+
+def catalog_adopted_slugs(*, actor: Actor) -> set[str]:
+    """Slugs of the catalog services the actor's organisation has (or has asked for)."""
+    return set(
+        ChangeRequest.objects.filter(
+            organization_id=actor.organization_id,
+            catalog_service__isnull=False,
+            state__in=ADOPTED_STATES,
+        ).values_list("catalog_service__slug", flat=True)
+    )
+
+
 def catalog_adopted_by(*, actor: Actor, service: CatalogService) -> bool:
     """Whether the actor's organisation already has (or asked for) this service."""
-    return ChangeRequest.objects.filter(
-        organization_id=actor.organization_id,
-        catalog_service=service,
-        state__in=[*adapters_open_states(), ChangeState.APPLIED, ChangeState.CLOSED],
-    ).exists()
-
-
-def adapters_open_states() -> list[str]:
-    return [
-        ChangeState.SUBMITTED,
-        ChangeState.VERIFIED,
-        ChangeState.APPROVED,
-        ChangeState.SCHEDULED,
-    ]
+    return service.slug in catalog_adopted_slugs(actor=actor)
 
 
 def version_list(*, actor: Actor) -> QuerySet[PolicyVersion]:

@@ -185,6 +185,13 @@ def _check_version(req: ChangeRequest, expected: int | None) -> None:
         )
 
 
+def _save_bumped(req: ChangeRequest) -> None:
+    """Save with the optimistic-lock counter raised (in SQL, so concurrent bumps add up)."""
+    req.lock_version = F("lock_version") + 1
+    req.save()
+    req.refresh_from_db()
+
+
 def _locked(pk: int) -> ChangeRequest:
     req = ChangeRequest.objects.select_for_update().filter(pk=pk).first()
     if req is None:
@@ -286,9 +293,7 @@ def change_request_update_draft(
         req.justification = (justification or "")[:4000]
         req.form = _clean_form(form)
         req.catalog_service = _catalog(req.form)
-        req.lock_version = F("lock_version") + 1
-        req.save()
-        req.refresh_from_db()
+        _save_bumped(req)
         audit_record(
             actor=actor,
             action="gateway.request_edited",
@@ -330,9 +335,7 @@ def change_request_submit(
         req.submitted_at = now
         _event(req, ChangeState.SUBMITTED, actor, now)
         _apply_verdict(req, snapshot, result.change, now)
-        req.lock_version = F("lock_version") + 1
-        req.save()
-        req.refresh_from_db()
+        _save_bumped(req)
         audit_record(
             actor=actor,
             action="gateway.request_submitted",
@@ -440,9 +443,7 @@ def change_request_decide(
             if approvals >= req.approvals_needed:
                 req.approved_at = now
                 _event(req, ChangeState.APPROVED, actor, now, reason)
-        req.lock_version = F("lock_version") + 1
-        req.save()
-        req.refresh_from_db()
+        _save_bumped(req)
         audit_record(
             actor=actor,
             action="gateway.request_approved" if approve else "gateway.request_rejected",
@@ -483,9 +484,7 @@ def change_request_reverify(
         snapshot = active_snapshot()
         req.state = ChangeState.SUBMITTED
         _apply_verdict(req, snapshot, change, now)
-        req.lock_version = F("lock_version") + 1
-        req.save()
-        req.refresh_from_db()
+        _save_bumped(req)
         audit_record(
             actor=actor,
             action="gateway.request_reverified",
@@ -519,9 +518,7 @@ def change_request_withdraw(
             raise Conflict(message=_("A scheduled or finished request cannot be withdrawn."))
         _event(req, ChangeState.WITHDRAWN, actor, now, reason)
         req.closed_at = now
-        req.lock_version = F("lock_version") + 1
-        req.save()
-        req.refresh_from_db()
+        _save_bumped(req)
         audit_record(
             actor=actor, action="gateway.request_withdrawn", organization=req.organization, obj=req
         )
@@ -543,9 +540,7 @@ def change_request_close(
             raise Conflict(message=_("Only an applied request can be closed."))
         _event(req, ChangeState.CLOSED, actor, now)
         req.closed_at = now
-        req.lock_version = F("lock_version") + 1
-        req.save()
-        req.refresh_from_db()
+        _save_bumped(req)
         audit_record(
             actor=actor, action="gateway.request_closed", organization=req.organization, obj=req
         )

@@ -19,7 +19,6 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
@@ -34,7 +33,6 @@ from tsunagu.engines.policy import model as m
 
 from . import adapters, artifacts, verification
 from .models import (
-    SHARED_KEY,
     ChangeEvent,
     ChangeRequest,
     ChangeState,
@@ -520,11 +518,3 @@ def train_request_run(*, actor: Actor) -> None:
 
     audit_record(actor=actor, action="gateway.train_requested", organization=None)
     enqueue_train()
-
-
-def section_keys(snapshot: m.PolicySnapshot) -> list[str]:
-    return [SHARED_KEY, *sorted(snapshot.orgs)]
-
-
-def train_interval_seconds() -> int:
-    return int(settings.GATEWAY_TRAIN_INTERVAL_MINUTES) * 60

@@ -1014,12 +1014,13 @@ def catalog_view(request: HttpRequest) -> HttpResponse:
         return _error_page(request, NotFound())
     groups: dict[str, list[dict[str, Any]]] = {}
     can_adopt = can(user, Cap.GATEWAY_REQUEST_OWN) or can(user, Cap.GATEWAY_REQUEST_SHARED)
+    adopted = selectors.catalog_adopted_slugs(actor=user)
     for svc in selectors.catalog_list(actor=user):
         groups.setdefault(svc.category, []).append(
             {
                 "svc": svc,
                 "name": svc.name_en if _lang() == "en" and svc.name_en else svc.name,
-                "adopted": selectors.catalog_adopted_by(actor=user, service=svc),
+                "adopted": svc.slug in adopted,
                 "ports": [_flow_text(f) for f in (svc.flows or [])],
             }
         )
