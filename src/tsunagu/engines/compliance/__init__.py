@@ -1,0 +1,1 @@
+"""Network-model compliance: the guideline rule set, evaluation, what-if and diagrams."""
