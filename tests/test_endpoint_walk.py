@@ -80,8 +80,10 @@ def musashino_objects(db):
     dev = TotpDevice.objects.create(user=owner, secret_encrypted=b"x", confirmed=True)
     audit_record(actor=owner, action="test", organization=owner.organization)
     gw = _gateway_objects(owner)
+    net = _network_objects(owner)
     return {
         **gw,
+        **net,
         "code": "132039",
         "job_id": str(job.pk),
         "notification_id": str(n.pk),
@@ -132,6 +134,25 @@ def _gateway_objects(owner) -> dict[str, str]:
     }
 
 
+def _network_objects(owner) -> dict[str, str]:
+    """Musashino's network model (on the gateway plan seeded above) and a report export."""
+    from django.utils import timezone
+
+    from tsunagu.network.models import ReportExport
+    from tsunagu.network.seed import network_seed_all
+
+    network_seed_all()
+    report = ReportExport.objects.create(
+        network=owner.organization.network,
+        requested_by=owner,
+        status=ReportExport.Status.DONE,
+        pdf=b"%PDF-1.4 x",
+        size=10,
+        created_at=timezone.now(),
+    )
+    return {"report_id": str(report.pk)}
+
+
 def test_every_route_is_classified():
     routes = all_routes()
     assert len(routes) > 20
@@ -150,6 +171,7 @@ def _protected(route: str) -> bool:
                 "jobs/",
                 "api/v1/",
                 "gateway/",
+                "network/",
             )
         )
         or route == ""

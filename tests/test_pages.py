@@ -66,7 +66,6 @@ def test_profile_form_keeps_input_on_error_and_changes_nothing(client_for):
         {
             "cio_name": "新しいCIO",
             "contact_email": "broken",
-            "network_model": "alpha",
             "version": 1,
         },
     )
@@ -77,11 +76,11 @@ def test_profile_form_keeps_input_on_error_and_changes_nothing(client_for):
     assert Organization.objects.get(code="132039").cio_name == ""
     ok = client.post(
         "/organizations/132039/edit/",
-        {"cio_name": "新しいCIO", "network_model": "beta", "version": 1},
+        {"cio_name": "新しいCIO", "version": 1},
     )
     assert ok.status_code == 302
     org = Organization.objects.get(code="132039")
-    assert (org.cio_name, org.network_model) == ("新しいCIO", "beta")
+    assert org.cio_name == "新しいCIO"
 
 
 @pytest.mark.django_db

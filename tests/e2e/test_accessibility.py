@@ -36,6 +36,12 @@ CIO_PAGES = [
     "/gateway/versions/",
     "/gateway/lead-times/",
     "/gateway/recertification/",
+    f"/network/{MUSASHINO}/",
+    f"/network/{MUSASHINO}/edit/",
+    f"/network/{MUSASHINO}/what-if/?target=beta_prime",
+    f"/network/{MUSASHINO}/report/",
+    "/network/peers/",
+    "/network/rules/",
 ]
 
 

@@ -61,7 +61,6 @@ def test_other_municipality_cannot_edit_or_see_members(page: Page, server: Serve
             "csrfmiddlewaretoken": _csrf_token(page),
             "description": "hijacked",
             "contact_email": "attacker@example.com",
-            "network_model": "alpha",
             "version": "1",
         },
         headers={"X-CSRFToken": _csrf_token(page)},

@@ -21,6 +21,7 @@ from tsunagu.accounts.api import router as accounts_router
 from tsunagu.core.api import router as core_router
 from tsunagu.core.errors import DomainError
 from tsunagu.gateway.api import router as gateway_router
+from tsunagu.network.api import router as network_router
 from tsunagu.notifications.api import router as notifications_router
 
 api = NinjaAPI(
@@ -93,3 +94,4 @@ api.add_router("/", accounts_router)
 api.add_router("/", core_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/gateway", gateway_router)
+api.add_router("/network", network_router)

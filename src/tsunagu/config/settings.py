@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "tsunagu.accounts",
     "tsunagu.notifications",
     "tsunagu.gateway",
+    "tsunagu.network",
 ]
 
 MIDDLEWARE = [
@@ -298,3 +299,9 @@ GATEWAY_LEGACY_BATCH_DAY = 15
 GATEWAY_LEGACY_CUTOFF_DAYS = 30
 # Yearly recertification opens on this month/day; owners have 60 days to answer.
 GATEWAY_RECERT_MONTH, GATEWAY_RECERT_DAY = 4, 1
+
+# Network models and the compliance advisor
+NETWORK_RULES_FILE = os.environ.get("NETWORK_RULES_FILE", "")  # default: packaged edition
+NETWORK_RULES_EDITION = os.environ.get("NETWORK_RULES_EDITION", "")  # default: the newest
+CHROMIUM_BIN = os.environ.get("CHROMIUM_BIN", "chromium")  # prints the assessment report to PDF
+NETWORK_REPORT_TIMEOUT_S = int(os.environ.get("NETWORK_REPORT_TIMEOUT_S", "90"))

@@ -6,6 +6,7 @@ urlpatterns = [
     path("accounts/", include("tsunagu.accounts.urls")),
     path("notifications/", include("tsunagu.notifications.urls")),
     path("gateway/", include("tsunagu.gateway.urls")),
+    path("network/", include("tsunagu.network.urls")),
     path("api/v1/", api.urls),
     path("", include("tsunagu.core.urls")),
 ]

@@ -45,7 +45,6 @@ class OrganizationPatch(Schema):
     contact_department: str | None = None
     cio_name: str | None = None
     cio_title: str | None = None
-    network_model: str | None = None
 
 
 class MemberOut(Schema):

@@ -24,6 +24,8 @@ def navigation(user: Any) -> list[dict[str, Any]]:
     ]
     if can(user, Cap.GATEWAY_VIEW_OWN) or can(user, Cap.GATEWAY_VIEW_ANY):
         items.append({"url": "/gateway/", "label": _("Security cloud gateway"), "icon": "shield"})
+    if can(user, Cap.NETWORK_VIEW_OWN) or can(user, Cap.NETWORK_VIEW_ANY):
+        items.append({"url": "/network/", "label": _("Network and compliance"), "icon": "list"})
     if can(user, Cap.AUDIT_VIEW_OWN) or can(user, Cap.AUDIT_VIEW_ANY):
         items.append({"url": "/audit/", "label": _("Audit trail"), "icon": "shield"})
     items += [

@@ -3,8 +3,6 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import NetworkModel
-
 
 class OrganizationProfileForm(forms.Form):
     description = forms.CharField(
@@ -27,5 +25,4 @@ class OrganizationProfileForm(forms.Form):
     )
     cio_name = forms.CharField(label=_("CIO name"), required=False, max_length=80)
     cio_title = forms.CharField(label=_("CIO title"), required=False, max_length=120)
-    network_model = forms.ChoiceField(label=_("Network model"), choices=NetworkModel.choices)
     version = forms.IntegerField(widget=forms.HiddenInput)

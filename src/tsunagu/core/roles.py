@@ -47,6 +47,11 @@ class Cap(enum.StrEnum):
     GATEWAY_REQUEST_SHARED = "gateway.request_shared"  # change the shared (都-wide) policy
     GATEWAY_REVIEW = "gateway.review"  # approve / reject requests of others
     GATEWAY_OPERATE = "gateway.operate"  # run the release train, roll back
+    NETWORK_VIEW_OWN = "network.view_own"  # own network model, findings, what-if, report
+    NETWORK_VIEW_ANY = "network.view_any"
+    NETWORK_EDIT_OWN = "network.edit_own"
+    NETWORK_EDIT_ANY = "network.edit_any"
+    NETWORK_PEERS = "network.peers"  # model counts and consenting peers (no one's details)
     WRITE = "write"  # may change anything at all (auditors may not)
 
 
@@ -68,6 +73,11 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.GATEWAY_REQUEST_SHARED,
             Cap.GATEWAY_REVIEW,
             Cap.GATEWAY_OPERATE,
+            Cap.NETWORK_VIEW_ANY,
+            Cap.NETWORK_VIEW_OWN,
+            Cap.NETWORK_EDIT_ANY,
+            Cap.NETWORK_EDIT_OWN,
+            Cap.NETWORK_PEERS,
         }
     ),
     Role.TOKYO_SECOPS: frozenset(
@@ -79,10 +89,14 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.GATEWAY_REQUEST_SHARED,
             Cap.GATEWAY_REVIEW,
             Cap.GATEWAY_OPERATE,
+            Cap.NETWORK_VIEW_ANY,
+            Cap.NETWORK_VIEW_OWN,
+            Cap.NETWORK_PEERS,
         }
     ),
     Role.TOKYO_COORDINATOR: frozenset(
-        _ALL_WRITE | {Cap.MEMBERS_VIEW_OWN, Cap.MEMBERS_VIEW_ANY, Cap.GATEWAY_VIEW_ANY}
+        _ALL_WRITE
+        | {Cap.MEMBERS_VIEW_OWN, Cap.MEMBERS_VIEW_ANY, Cap.GATEWAY_VIEW_ANY, Cap.NETWORK_PEERS}
     ),
     Role.MUNI_CIO: frozenset(
         _ALL_WRITE
@@ -93,14 +107,32 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.AUDIT_VIEW_OWN,
             Cap.GATEWAY_VIEW_OWN,
             Cap.GATEWAY_REQUEST_OWN,
+            Cap.NETWORK_VIEW_OWN,
+            Cap.NETWORK_EDIT_OWN,
+            Cap.NETWORK_PEERS,
         }
     ),
     Role.MUNI_STAFF: frozenset(
         _ALL_WRITE
-        | {Cap.ORG_EDIT_OWN, Cap.MEMBERS_VIEW_OWN, Cap.GATEWAY_VIEW_OWN, Cap.GATEWAY_REQUEST_OWN}
+        | {
+            Cap.ORG_EDIT_OWN,
+            Cap.MEMBERS_VIEW_OWN,
+            Cap.GATEWAY_VIEW_OWN,
+            Cap.GATEWAY_REQUEST_OWN,
+            Cap.NETWORK_VIEW_OWN,
+            Cap.NETWORK_EDIT_OWN,
+            Cap.NETWORK_PEERS,
+        }
     ),
     Role.MUNI_DX_LEADER: frozenset(
-        _ALL_WRITE | {Cap.MEMBERS_VIEW_OWN, Cap.GATEWAY_VIEW_OWN, Cap.GATEWAY_REQUEST_OWN}
+        _ALL_WRITE
+        | {
+            Cap.MEMBERS_VIEW_OWN,
+            Cap.GATEWAY_VIEW_OWN,
+            Cap.GATEWAY_REQUEST_OWN,
+            Cap.NETWORK_VIEW_OWN,
+            Cap.NETWORK_PEERS,
+        }
     ),
     Role.EXPERT: frozenset(_ALL_WRITE),
     Role.AUDITOR: frozenset(
@@ -113,6 +145,9 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.JOBS_VIEW_ANY,
             Cap.GATEWAY_VIEW_ANY,
             Cap.GATEWAY_VIEW_OWN,
+            Cap.NETWORK_VIEW_ANY,
+            Cap.NETWORK_VIEW_OWN,
+            Cap.NETWORK_PEERS,
         }
     ),
 }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .audit import audit_record, changes
 from .errors import Conflict, PermissionDenied, ValidationFailed
-from .models import Job, NetworkModel, Organization, PeriodicJob
+from .models import Job, Organization, PeriodicJob
 from .permissions import Actor, can, require_write
 from .roles import Cap
 from .selectors import organization_can_edit
@@ -28,7 +28,6 @@ PROFILE_FIELDS: dict[str, int] = {
     "contact_department": 120,
     "cio_name": 80,
     "cio_title": 120,
-    "network_model": 16,
 }
 
 
@@ -62,9 +61,6 @@ def _validate_profile(data: Mapping[str, Any]) -> dict[str, str]:
     phone = data.get("contact_phone")
     if isinstance(phone, str) and phone and not all(ch in "0123456789-+() " for ch in phone):
         errors["contact_phone"] = str(_("Use digits and hyphens only."))
-    model = data.get("network_model")
-    if model is not None and model not in NetworkModel.values:
-        errors["network_model"] = str(_("Choose one of the listed models."))
     return errors
 
 

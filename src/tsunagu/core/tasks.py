@@ -21,6 +21,7 @@ SCHEDULE: dict[str, tuple[str, int]] = {
     "gateway-expiry-notices": ("tsunagu.gateway.tasks.gateway_expiry_notices", 24 * 3600),
     "gateway-recertification": ("tsunagu.gateway.tasks.gateway_recertification_open", 24 * 3600),
     "gateway-close-applied": ("tsunagu.gateway.tasks.gateway_close_applied", 24 * 3600),
+    "network-reassess": ("tsunagu.network.tasks.network_reassess_all", 24 * 3600),
 }
 
 

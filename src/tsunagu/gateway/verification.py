@@ -30,7 +30,54 @@ def verdict_document(
     doc["summary_ja"] = verdict.summary("ja")
     doc["summary_en"] = verdict.summary("en")
     doc["against_version"] = snapshot.version
+    _network_check(doc, snapshot, change, today=today)
     return doc
+
+
+def _network_check(
+    doc: dict[str, Any], snapshot: m.PolicySnapshot, change: m.Change, *, today: dt.date
+) -> None:
+    """Reject a change that would break the organisation's network model.
+
+    The network app evaluates the organisation's published model with the change's flows added;
+    each new critical or high finding becomes a ``network_model`` finding here, worded with the
+    model rule that breaks, and the verdict becomes ``rejected``.
+    """
+    from tsunagu.network.gate import change_findings
+
+    found = change_findings(snapshot, change, today=today)
+    if not found:
+        return
+    findings = list(doc.get("findings") or [])
+    for f in found:
+        rule = f["rule"]
+        findings.append(
+            {
+                "code": "network_model",
+                "severity": "reject",
+                "params": {"rule": rule, "key": f["key"], "org": f["org"], "path": f["path"]},
+                "subject": rule,
+                "message": {
+                    "ja": f"ネットワークモデル違反 [{rule}] {f['title']['ja']}: "
+                    f"{f['detail']['ja']}",
+                    "en": f"Breaks the network model [{rule}] {f['title']['en']}: "
+                    f"{f['detail']['en']}",
+                },
+                "fix": dict(f["fix"]),
+            }
+        )
+    doc["findings"] = findings
+    doc["network_findings"] = found
+    doc["risk_class"] = "rejected"
+    first = found[0]
+    doc["summary_ja"] = (
+        f"{doc.get('summary_ja', '')} この変更は団体のネットワークモデルに反するため却下されます"
+        f"（{first['rule']}: {first['title']['ja']}）。"
+    ).strip()
+    doc["summary_en"] = (
+        f"{doc.get('summary_en', '')} The change is rejected because it breaks the "
+        f"organisation's network model ({first['rule']}: {first['title']['en']})."
+    ).strip()
 
 
 def verdict_class(doc: dict[str, Any]) -> str:

@@ -137,10 +137,10 @@ def test_bad_values_change_nothing(musashino_staff):
             data={
                 "contact_email": "not-an-address",
                 "cio_name": "新しい名前",
-                "network_model": "gamma",
+                "website": "not a web address",
             },
         )
-    assert set(exc.value.details) == {"contact_email", "network_model"}
+    assert set(exc.value.details) == {"contact_email", "website"}
     org.refresh_from_db()
     assert org.cio_name == "" and org.version == 1
     assert AuditEntry.objects.count() == before

@@ -132,9 +132,13 @@ class Command(BaseCommand):
             for org in Organization.objects.all():
                 self._profile(org)
         gateway = self._gateway()
+        from tsunagu.network.seed import network_seed_all
+
+        networks = network_seed_all()
         if not opts["quiet"]:
             self.stdout.write(
                 f"Demo data ready: {created} new users, {User.objects.count()} in all. {gateway}"
+                f" Network models: {networks} new."
             )
 
     def _gateway(self) -> str:

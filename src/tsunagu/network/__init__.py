@@ -1,0 +1,1 @@
+"""Network models of the organisations and the compliance advisor."""

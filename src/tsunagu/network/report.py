@@ -1,0 +1,127 @@
+"""The assessment report for the CIO: one printable HTML page, printed to PDF by Chromium.
+
+The same context feeds the on-screen report page and the PDF, so what the CIO reads in the
+browser is what the PDF holds. Chromium runs headless in a throw-away profile directory, with
+the page loaded from a temporary file (no network access needed).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from tsunagu.engines.compliance.diagram import render_svg
+from tsunagu.engines.compliance.findings import SEVERITIES
+
+from . import adapters
+from .models import NetworkModel, ReportExport
+
+
+def report_context(network: NetworkModel, *, lang: str, today: dt.date) -> dict[str, Any]:
+    """Everything the report shows: the model, its diagram and its findings."""
+    code = network.organization.code
+    plan = adapters.address_plan(code)
+    model, result = adapters.assess(network.document, org=code, plan=plan, today=today)
+    rules = adapters.ruleset()
+    org_name = (
+        network.organization.name_en
+        if lang == "en" and network.organization.name_en
+        else network.organization.name
+    )
+    findings = [f.to_dict() for f in result.findings]
+    for f in findings:
+        f["title_text"] = f["title"].get(lang) or f["title"].get("ja", "")
+        f["fix_text"] = f["fix"].get(lang) or f["fix"].get("ja", "")
+        f["detail_text"] = f["detail"].get(lang) or f["detail"].get("ja", "")
+    counts = result.counts()
+    return {
+        "network": network,
+        "org_name": org_name,
+        "model": model,
+        "assessment": result,
+        "findings": findings,
+        "counts": [(s, counts.get(s, 0)) for s in SEVERITIES],
+        "issues": [adapters.issue_text(i.to_dict()) for i in result.issues],
+        "svg": render_svg(model, result.findings, lang=lang, title=org_name),
+        "edition": rules.edition,
+        "edition_title": rules.title.get(lang) or rules.title.get("ja", ""),
+        "sources": adapters.sources_of(rules, lang),
+        "today": today,
+        "systems": model.systems,
+        "terminals": model.terminals,
+        "measures": sorted(model.measures()),
+    }
+
+
+def report_html(network: NetworkModel, *, lang: str, today: dt.date) -> str:
+    """The standalone HTML document Chromium prints (styles inlined)."""
+    css_path = finders.find("css/report.css")
+    css = Path(str(css_path)).read_text(encoding="utf-8") if css_path else ""
+    with translation.override(lang):
+        context = report_context(network, lang=lang, today=today)
+        context["css"] = css
+        return render_to_string("network/report_print.html", context)
+
+
+def html_to_pdf(html: str, *, timeout: int | None = None) -> bytes:
+    """Print HTML to PDF with headless Chromium. Raises RuntimeError with Chromium's message."""
+    timeout = timeout or settings.NETWORK_REPORT_TIMEOUT_S
+    with tempfile.TemporaryDirectory(prefix="tsunagu-report-") as tmp:
+        page = Path(tmp) / "report.html"
+        out = Path(tmp) / "report.pdf"
+        page.write_text(html, encoding="utf-8")
+        cmd = [
+            settings.CHROMIUM_BIN,
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-extensions",
+            "--no-first-run",
+            f"--user-data-dir={tmp}/profile",
+            "--no-pdf-header-footer",
+            f"--print-to-pdf={out}",
+            page.as_uri(),
+        ]
+        proc = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            cmd, capture_output=True, timeout=timeout, check=False
+        )
+        if not out.exists() or out.stat().st_size == 0:
+            raise RuntimeError(
+                (proc.stderr or proc.stdout).decode("utf-8", "replace")[-500:]
+                or "Chromium produced no PDF"
+            )
+        return out.read_bytes()
+
+
+def report_print(*, report_id: int) -> dict[str, Any]:
+    """Run one queued export (the background job's body)."""
+    report = ReportExport.objects.select_related("network__organization").get(pk=report_id)
+    if report.status == ReportExport.Status.DONE:
+        return {"report": report.pk, "status": report.status}
+    report.status = ReportExport.Status.RUNNING
+    report.started_at = timezone.now()
+    report.save(update_fields=["status", "started_at"])
+    try:
+        html = report_html(report.network, lang=report.lang, today=timezone.localdate())
+        pdf = html_to_pdf(html)
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        report.status = ReportExport.Status.FAILED
+        report.error = str(exc)[:2000]
+        report.finished_at = timezone.now()
+        report.save(update_fields=["status", "error", "finished_at"])
+        return {"report": report.pk, "status": report.status, "error": report.error}
+    report.pdf = pdf
+    report.size = len(pdf)
+    report.status = ReportExport.Status.DONE
+    report.finished_at = timezone.now()
+    report.save(update_fields=["pdf", "size", "status", "finished_at"])
+    return {"report": report.pk, "status": report.status, "bytes": len(pdf)}
