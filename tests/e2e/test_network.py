@@ -59,7 +59,7 @@ def test_koganei_cio_assesses_the_network_and_plans_beta_prime(server: Server, p
     _shot(page, "whatif")
     with page.expect_navigation():
         page.click("main >> text=ゲートウェイ申請の下書きとして作成")
-    assert server.path_of(page) == "/gateway/requests/"
+    assert server.path_of(page) == "/gateway/requests/?state=draft"
     expect(page.locator("main")).to_contain_text(
         f"ゲートウェイ申請の下書きを {n_needs} 件作成しました"
     )

@@ -201,7 +201,9 @@ def issue_text(issue: Mapping[str, Any]) -> str:
             "Prefix %(prefix)s of zone %(zone)s overlaps %(other_prefix)s of zone %(other_zone)s."
         ),
         "self_loop": _("%(where)s goes from zone %(zone)s to itself."),
-        "flow_cycle": _("Flows form a cycle through the zones %(zones)s (check it is intended)."),
+        "flow_cycle": _(
+            "Flows connect these zones in a loop: %(zones)s (check that this is intended)."
+        ),
         "unknown_value": _("%(where)s: “%(value)s” is not one of the allowed values."),
         "bad_number": _("%(where)s: “%(value)s” is not a whole number of 0 or more."),
         "not_a_list": _("%(where)s must be a list."),
@@ -210,7 +212,7 @@ def issue_text(issue: Mapping[str, Any]) -> str:
     template = texts.get(code, _("%(where)s: %(code)s"))
     values = {"where": where or _("The model"), "code": code, **p}
     if isinstance(values.get("zones"), list):
-        values["zones"] = " → ".join(str(z) for z in values["zones"])
+        values["zones"] = ", ".join(str(z) for z in values["zones"])
     try:
         return template % values
     except (KeyError, TypeError, ValueError):

@@ -21,7 +21,7 @@ from django.utils import timezone, translation
 from tsunagu.engines.compliance.diagram import render_svg
 from tsunagu.engines.compliance.findings import SEVERITIES
 
-from . import adapters
+from . import adapters, labels
 from .models import NetworkModel, ReportExport
 
 
@@ -41,6 +41,8 @@ def report_context(network: NetworkModel, *, lang: str, today: dt.date) -> dict[
         f["title_text"] = f["title"].get(lang) or f["title"].get("ja", "")
         f["fix_text"] = f["fix"].get(lang) or f["fix"].get("ja", "")
         f["detail_text"] = f["detail"].get(lang) or f["detail"].get("ja", "")
+        f["severity_label"] = labels.label(labels.SEVERITY_LABELS, f["severity"])
+        f["measure_labels"] = [labels.label(labels.MEASURE_LABELS, m) for m in f["measures"]]
     counts = result.counts()
     return {
         "network": network,
@@ -48,7 +50,7 @@ def report_context(network: NetworkModel, *, lang: str, today: dt.date) -> dict[
         "model": model,
         "assessment": result,
         "findings": findings,
-        "counts": [(s, counts.get(s, 0)) for s in SEVERITIES],
+        "counts": [(labels.label(labels.SEVERITY_LABELS, s), counts.get(s, 0)) for s in SEVERITIES],
         "issues": [adapters.issue_text(i.to_dict()) for i in result.issues],
         "svg": render_svg(model, result.findings, lang=lang, title=org_name),
         "edition": rules.edition,
@@ -56,8 +58,15 @@ def report_context(network: NetworkModel, *, lang: str, today: dt.date) -> dict[
         "sources": adapters.sources_of(rules, lang),
         "today": today,
         "systems": model.systems,
-        "terminals": model.terminals,
-        "measures": sorted(model.measures()),
+        "terminals": [
+            {
+                "terminal": t,
+                "auth": [labels.label(labels.AUTH_LABELS, a) for a in t.auth],
+                "role": labels.label(labels.ROLE_LABELS, t.role),
+            }
+            for t in model.terminals
+        ],
+        "measures": [labels.label(labels.MEASURE_LABELS, m) for m in sorted(model.measures())],
     }
 
 

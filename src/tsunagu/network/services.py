@@ -282,7 +282,7 @@ def network_what_if(
     parsed = adapters.parse(network.document, org=network.organization.code, plan=plan)
     facts = adapters.gateway_facts(network.organization)
     chosen = adapters.catalog_services(
-        services if services is not None else _default_services(facts.adopted)
+        services if services is not None else default_services(facts.adopted)
     )
     return what_if(
         parsed.model,
@@ -294,7 +294,9 @@ def network_what_if(
     )
 
 
-def _default_services(adopted: frozenset[str]) -> list[str]:
+def default_services(adopted: frozenset[str]) -> list[str]:
+    """The services a what-if assumes when none are chosen: what the organisation already
+    adopted, plus every web-meeting service of the catalog."""
     from tsunagu.gateway.models import CatalogService
 
     meeting = CatalogService.objects.filter(category="web_meeting").values_list("slug", flat=True)

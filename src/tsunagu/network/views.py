@@ -343,9 +343,27 @@ def _what_if_context(
     )
     doc = result.to_dict()
     all_services = adapters.catalog_services()
-    chosen = {s["slug"] for s in doc.get("services", [])} if doc.get("services") else None
-    if chosen is None:
-        chosen = set(services_sel) if services_sel is not None else set()
+    if services_sel is not None:
+        chosen = set(services_sel)
+    else:
+        chosen = set(
+            services.default_services(adapters.gateway_facts(network.organization).adopted)
+        )
+    flow_rows = []
+    for c in doc.get("flow_changes", []):
+        f = c.get("after") or c.get("before") or {}
+        flow_rows.append(
+            {
+                "action": c.get("action"),
+                "src": f.get("src", ""),
+                "dst": f.get("dst", ""),
+                "kind": labels.label(labels.FLOW_KIND_LABELS, str(f.get("kind", ""))),
+                "controls": [
+                    labels.label(labels.CONTROL_LABELS, str(x)) for x in f.get("controls", [])
+                ],
+                "reason": (c.get("reason") or {}).get(lang, ""),
+            }
+        )
     needs = []
     for i, need in enumerate(result.gateway):
         needs.append(
@@ -376,6 +394,7 @@ def _what_if_context(
             for m in doc.get("missing_measures", [])
         ],
         "needs": needs,
+        "flow_rows": flow_rows,
         "services": all_services,
         "chosen": chosen,
         "counts": [
@@ -531,7 +550,6 @@ def network_report_view(request: HttpRequest, code: str) -> HttpResponse:
     except DomainError as exc:
         return _error_page(request, exc)
     ctx = report_context(network, lang=_lang(), today=timezone.localdate())
-    ctx["findings"] = _finding_rows(ctx["findings"], _lang())
     return render(request, "network/report.html", ctx)
 
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from tsunagu.accounts.models import User
 from tsunagu.accounts.services import user_create
-from tsunagu.core.models import NetworkModel, Organization
+from tsunagu.core.models import Organization
 from tsunagu.core.roles import Role
 from tsunagu.core.services import organization_update_profile
 
@@ -94,18 +94,6 @@ def _pick(seq: list[str], key: str) -> int:
 def _person(key: str) -> tuple[str, str]:
     f, g = _pick(FAMILY, key + "f"), _pick(GIVEN, key + "g")
     return f"{FAMILY[f]} {GIVEN[g]}", f"{FAMILY_KANA[f]} {GIVEN_KANA[g]}"
-
-
-def _network_model(slug: str) -> str:
-    # Roughly the national shares: most on α, a few on α′, β or β′.
-    n = _pick(["x"] * 100, slug + "net")
-    if n < 78:
-        return NetworkModel.ALPHA
-    if n < 86:
-        return NetworkModel.ALPHA_PRIME
-    if n < 93:
-        return NetworkModel.BETA
-    return NetworkModel.BETA_PRIME
 
 
 class Command(BaseCommand):
@@ -205,6 +193,5 @@ class Command(BaseCommand):
                 else "デジタルサービス局 戦略部",
                 "cio_name": cio.display_name if cio else "",
                 "cio_title": f"CIO({kind_word})",
-                "network_model": _network_model(org.slug),
             },
         )
