@@ -81,9 +81,11 @@ def musashino_objects(db):
     audit_record(actor=owner, action="test", organization=owner.organization)
     gw = _gateway_objects(owner)
     net = _network_objects(owner)
+    tal = _talent_objects(owner)
     return {
         **gw,
         **net,
+        **tal,
         "code": "132039",
         "job_id": str(job.pk),
         "notification_id": str(n.pk),
@@ -153,6 +155,57 @@ def _network_objects(owner) -> dict[str, str]:
     return {"report_id": str(report.pk)}
 
 
+def _talent_objects(owner) -> dict[str, str]:
+    """A Musashino request with an assignment, a visit, an unshared artifact, a proposal and a
+    matching run (Tokyo only)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tsunagu.talent.models import (
+        Assignment,
+        Expert,
+        KnowledgeArtifact,
+        MatchingRun,
+        Proposal,
+        SupportRequest,
+        Visit,
+    )
+
+    now = timezone.now()
+    expert = Expert.objects.create(name="専門 太郎", created_at=now)
+    req = SupportRequest.objects.create(
+        organization=owner.organization,
+        created_by=owner,
+        title="窓口改革",
+        problem="窓口の手続きを見直したい。",
+        start_month=dt.date(2026, 11, 1),
+        state=SupportRequest.State.ACTIVE,
+        created_at=now,
+    )
+    asg = Assignment.objects.create(request=req, expert=expert, started_on=dt.date(2026, 11, 1))
+    visit = Visit.objects.create(assignment=asg, date=dt.date(2026, 11, 5))
+    art = KnowledgeArtifact.objects.create(
+        visit=visit,
+        organization=owner.organization,
+        expert=expert,
+        title="内部資料",
+        shared=False,
+        created_at=now,
+    )
+    run = MatchingRun.objects.create(started_by=owner, created_at=now, status="optimal")
+    prop = Proposal.objects.create(run=run, request=req, expert=expert, score=1.0)
+    return {
+        "support_id": str(req.pk),
+        "expert_id": str(expert.pk),
+        "visit_id": str(visit.pk),
+        "artifact_id": str(art.pk),
+        "run_id": str(run.pk),
+        "proposal_id": str(prop.pk),
+        "month": "2026-11",
+    }
+
+
 def test_every_route_is_classified():
     routes = all_routes()
     assert len(routes) > 20
@@ -172,6 +225,7 @@ def _protected(route: str) -> bool:
                 "api/v1/",
                 "gateway/",
                 "network/",
+                "talent/",
             )
         )
         or route == ""
@@ -207,6 +261,8 @@ DIRECTORY_READS = {
     "/api/v1/organizations/132039",
     "/api/v1/organizations/132039/members",
 }
+# The expert pool's public profiles are for every member (their ids are per database).
+DIRECTORY_READ_PREFIXES = ("/talent/experts/", "/api/v1/talent/experts/")
 
 
 @pytest.mark.django_db
@@ -230,7 +286,9 @@ def test_another_municipality_cannot_touch_musashino_objects(musashino_objects, 
             if res.status_code == 405:
                 continue
             checked += 1
-            if path in DIRECTORY_READS and method == "get":
+            if method == "get" and (
+                path in DIRECTORY_READS or path.startswith(DIRECTORY_READ_PREFIXES)
+            ):
                 assert res.status_code == 200, path
                 continue
             assert res.status_code in (302, 404, 422), (method, path, res.status_code)

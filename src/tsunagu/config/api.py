@@ -23,6 +23,7 @@ from tsunagu.core.errors import DomainError
 from tsunagu.gateway.api import router as gateway_router
 from tsunagu.network.api import router as network_router
 from tsunagu.notifications.api import router as notifications_router
+from tsunagu.talent.api import router as talent_router
 
 api = NinjaAPI(
     title="Tsunagu API",
@@ -95,3 +96,4 @@ api.add_router("/", core_router)
 api.add_router("/notifications", notifications_router)
 api.add_router("/gateway", gateway_router)
 api.add_router("/network", network_router)
+api.add_router("/talent", talent_router)

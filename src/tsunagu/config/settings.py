@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "tsunagu.notifications",
     "tsunagu.gateway",
     "tsunagu.network",
+    "tsunagu.talent",
 ]
 
 MIDDLEWARE = [
@@ -305,3 +306,18 @@ NETWORK_RULES_FILE = os.environ.get("NETWORK_RULES_FILE", "")  # default: packag
 NETWORK_RULES_EDITION = os.environ.get("NETWORK_RULES_EDITION", "")  # default: the newest
 CHROMIUM_BIN = os.environ.get("CHROMIUM_BIN", "chromium")  # prints the assessment report to PDF
 NETWORK_REPORT_TIMEOUT_S = int(os.environ.get("NETWORK_REPORT_TIMEOUT_S", "90"))
+
+# Shared experts
+TALENT_TAXONOMY_FILE = os.environ.get("TALENT_TAXONOMY_FILE", "")  # default: packaged taxonomy
+TALENT_SOLVER_TIME_LIMIT_S = float(os.environ.get("TALENT_SOLVER_TIME_LIMIT_S", "10"))
+TALENT_OFFER_HOURS = int(os.environ.get("TALENT_OFFER_HOURS", "72"))  # expert answers within
+TALENT_REPORT_DAYS = 7  # a visit report is due within a week
+TALENT_COST_RULE = {
+    # Base cost of the pool per month, shared equally by the organisations with an active
+    # assignment that month; usage (each visit at the expert's rate) paid by its user.
+    "base_monthly_yen": int(os.environ.get("TALENT_BASE_MONTHLY_YEN", "1200000")),
+    "subsidy_tag": os.environ.get("TALENT_SUBSIDY_TAG", "都区市町村DX協働補助"),
+    "subsidy_share": float(
+        os.environ.get("TALENT_SUBSIDY_SHARE", "0.5")
+    ),  # of usage, for small bodies
+}

@@ -7,6 +7,7 @@ urlpatterns = [
     path("notifications/", include("tsunagu.notifications.urls")),
     path("gateway/", include("tsunagu.gateway.urls")),
     path("network/", include("tsunagu.network.urls")),
+    path("talent/", include("tsunagu.talent.urls")),
     path("api/v1/", api.urls),
     path("", include("tsunagu.core.urls")),
 ]

@@ -26,6 +26,12 @@ def navigation(user: Any) -> list[dict[str, Any]]:
         items.append({"url": "/gateway/", "label": _("Security cloud gateway"), "icon": "shield"})
     if can(user, Cap.NETWORK_VIEW_OWN) or can(user, Cap.NETWORK_VIEW_ANY):
         items.append({"url": "/network/", "label": _("Network and compliance"), "icon": "list"})
+    if (
+        can(user, Cap.TALENT_REQUEST_OWN)
+        or can(user, Cap.TALENT_VIEW_ANY)
+        or can(user, Cap.TALENT_EXPERT)
+    ):
+        items.append({"url": "/talent/", "label": _("Shared experts"), "icon": "list"})
     if can(user, Cap.AUDIT_VIEW_OWN) or can(user, Cap.AUDIT_VIEW_ANY):
         items.append({"url": "/audit/", "label": _("Audit trail"), "icon": "shield"})
     items += [

@@ -52,6 +52,10 @@ class Cap(enum.StrEnum):
     NETWORK_EDIT_OWN = "network.edit_own"
     NETWORK_EDIT_ANY = "network.edit_any"
     NETWORK_PEERS = "network.peers"  # model counts and consenting peers (no one's details)
+    TALENT_REQUEST_OWN = "talent.request_own"  # file and follow own organisation's requests
+    TALENT_VIEW_ANY = "talent.view_any"  # every request, proposal, visit and ledger
+    TALENT_COORDINATE = "talent.coordinate"  # run matching, lock/exclude, manage the pool
+    TALENT_EXPERT = "talent.expert"  # answer offers, schedule and report own visits
     WRITE = "write"  # may change anything at all (auditors may not)
 
 
@@ -79,6 +83,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_EDIT_OWN,
             Cap.NETWORK_PEERS,
         }
+        | {Cap.TALENT_VIEW_ANY, Cap.TALENT_COORDINATE}
     ),
     Role.TOKYO_SECOPS: frozenset(
         _ALL_WRITE
@@ -93,10 +98,12 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_VIEW_OWN,
             Cap.NETWORK_PEERS,
         }
+        | {Cap.TALENT_VIEW_ANY}
     ),
     Role.TOKYO_COORDINATOR: frozenset(
         _ALL_WRITE
         | {Cap.MEMBERS_VIEW_OWN, Cap.MEMBERS_VIEW_ANY, Cap.GATEWAY_VIEW_ANY, Cap.NETWORK_PEERS}
+        | {Cap.TALENT_VIEW_ANY, Cap.TALENT_COORDINATE}
     ),
     Role.MUNI_CIO: frozenset(
         _ALL_WRITE
@@ -111,6 +118,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_EDIT_OWN,
             Cap.NETWORK_PEERS,
         }
+        | {Cap.TALENT_REQUEST_OWN}
     ),
     Role.MUNI_STAFF: frozenset(
         _ALL_WRITE
@@ -123,6 +131,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_EDIT_OWN,
             Cap.NETWORK_PEERS,
         }
+        | {Cap.TALENT_REQUEST_OWN}
     ),
     Role.MUNI_DX_LEADER: frozenset(
         _ALL_WRITE
@@ -133,8 +142,9 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_VIEW_OWN,
             Cap.NETWORK_PEERS,
         }
+        | {Cap.TALENT_REQUEST_OWN}
     ),
-    Role.EXPERT: frozenset(_ALL_WRITE),
+    Role.EXPERT: frozenset(_ALL_WRITE | {Cap.TALENT_EXPERT}),
     Role.AUDITOR: frozenset(
         {
             Cap.MEMBERS_VIEW_ANY,
@@ -149,5 +159,6 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_VIEW_OWN,
             Cap.NETWORK_PEERS,
         }
+        | {Cap.TALENT_VIEW_ANY}
     ),
 }

@@ -22,6 +22,9 @@ SCHEDULE: dict[str, tuple[str, int]] = {
     "gateway-recertification": ("tsunagu.gateway.tasks.gateway_recertification_open", 24 * 3600),
     "gateway-close-applied": ("tsunagu.gateway.tasks.gateway_close_applied", 24 * 3600),
     "network-reassess": ("tsunagu.network.tasks.network_reassess_all", 24 * 3600),
+    "talent-offers-expire": ("tsunagu.talent.tasks.talent_offers_expire", 3600),
+    "talent-reminders": ("tsunagu.talent.tasks.talent_reminders", 24 * 3600),
+    "talent-close-month": ("tsunagu.talent.tasks.talent_close_month", 24 * 3600),
 }
 
 

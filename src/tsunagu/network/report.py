@@ -9,15 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import subprocess
-import tempfile
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
-from django.contrib.staticfiles import finders
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from tsunagu.core.pdf import html_to_pdf, print_css
 from tsunagu.engines.compliance.diagram import render_svg
 from tsunagu.engines.compliance.findings import SEVERITIES
 
@@ -72,43 +69,11 @@ def report_context(network: NetworkModel, *, lang: str, today: dt.date) -> dict[
 
 def report_html(network: NetworkModel, *, lang: str, today: dt.date) -> str:
     """The standalone HTML document Chromium prints (styles inlined)."""
-    css_path = finders.find("css/report.css")
-    css = Path(str(css_path)).read_text(encoding="utf-8") if css_path else ""
+    css = print_css()
     with translation.override(lang):
         context = report_context(network, lang=lang, today=today)
         context["css"] = css
         return render_to_string("network/report_print.html", context)
-
-
-def html_to_pdf(html: str, *, timeout: int | None = None) -> bytes:
-    """Print HTML to PDF with headless Chromium. Raises RuntimeError with Chromium's message."""
-    timeout = timeout or settings.NETWORK_REPORT_TIMEOUT_S
-    with tempfile.TemporaryDirectory(prefix="tsunagu-report-") as tmp:
-        page = Path(tmp) / "report.html"
-        out = Path(tmp) / "report.pdf"
-        page.write_text(html, encoding="utf-8")
-        cmd = [
-            settings.CHROMIUM_BIN,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-extensions",
-            "--no-first-run",
-            f"--user-data-dir={tmp}/profile",
-            "--no-pdf-header-footer",
-            f"--print-to-pdf={out}",
-            page.as_uri(),
-        ]
-        proc = subprocess.run(  # noqa: S603 - fixed argument list, no shell
-            cmd, capture_output=True, timeout=timeout, check=False
-        )
-        if not out.exists() or out.stat().st_size == 0:
-            raise RuntimeError(
-                (proc.stderr or proc.stdout).decode("utf-8", "replace")[-500:]
-                or "Chromium produced no PDF"
-            )
-        return out.read_bytes()
 
 
 def report_print(*, report_id: int) -> dict[str, Any]:

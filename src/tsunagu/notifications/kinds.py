@@ -114,5 +114,66 @@ KINDS: dict[str, Kind] = {
             _("The rendered configuration was refused: %(error)s"),
             mandatory=True,
         ),
+        Kind(
+            "talent.request_submitted",
+            _("New expert requests"),
+            _("New request for an expert: %(title)s"),
+            _("%(org)s asks for help with “%(title)s”. It will be included in the next matching."),
+        ),
+        Kind(
+            "talent.proposed",
+            _("Expert candidates proposed"),
+            _("Candidates for “%(title)s”"),
+            _("%(count)s expert(s) are proposed. Rank them so the first can be asked."),
+        ),
+        Kind(
+            "talent.unmatched",
+            _("Requests that could not be matched"),
+            _("No expert could be proposed for “%(title)s”"),
+            _("%(reason)s See the request for what would make it possible."),
+        ),
+        Kind(
+            "talent.offer",
+            _("Offers to experts"),
+            _("You are asked to support %(org)s"),
+            _("“%(title)s”: please accept or decline by %(deadline)s."),
+        ),
+        Kind(
+            "talent.offer_answered",
+            _("Answers of experts"),
+            _("%(expert)s %(answer)s “%(title)s”"),
+            _("The expert answered your request."),
+        ),
+        Kind(
+            "talent.visit_scheduled",
+            _("Visits scheduled"),
+            _("Visit on %(date)s: %(title)s"),
+            _("%(expert)s visits %(org)s on %(date)s (%(mode)s)."),
+        ),
+        Kind(
+            "talent.report_due",
+            _("Visit reports due"),
+            _("Visit report due by %(due)s"),
+            _("Please report your visit of %(date)s to %(org)s by %(due)s."),
+        ),
+        Kind(
+            "talent.report_submitted",
+            _("Visit reports"),
+            _("Report of the visit on %(date)s"),
+            _("%(expert)s reported the visit on “%(title)s”."),
+        ),
+        Kind(
+            "talent.follow_up",
+            _("Outcome follow-ups"),
+            _("One year on: how did “%(title)s” go?"),
+            _("Tell us what changed thanks to the expert's support (a few minutes)."),
+        ),
+        Kind(
+            "talent.artifact_reused",
+            _("Reuse of your know-how"),
+            _("%(org)s reused “%(title)s”"),
+            _("Your artifact is helping another municipality."),
+            email=False,
+        ),
     ]
 }

@@ -123,10 +123,14 @@ class Command(BaseCommand):
         from tsunagu.network.seed import network_seed_all
 
         networks = network_seed_all()
+        from tsunagu.talent.seed import talent_seed
+
+        talent = talent_seed(password=DEMO_PASSWORD)
         if not opts["quiet"]:
             self.stdout.write(
                 f"Demo data ready: {created} new users, {User.objects.count()} in all. {gateway}"
-                f" Network models: {networks} new."
+                f" Network models: {networks} new. Experts: {talent['experts']} new,"
+                f" expert requests: {talent['requests']} new."
             )
 
     def _gateway(self) -> str:

@@ -1,0 +1,314 @@
+"""The core matching at stress scale (tens of thousands of requests) with min-cost flow.
+
+Core model: admissibility (skills, conflicts of interest, mode, availability, exclusions),
+expert capacity in visits, one expert per request, the same scores as :func:`~.solve.solve`.
+Locks and hard continuity are placed first, exactly as in :func:`~.solve.solve`. Not modelled:
+the organisation cap and the fairness floor (both couple requests in ways a network cannot
+express); the answer reports fairness violations and warns when an organisation cap is in force.
+
+Why not a plain flow, and what is guaranteed
+--------------------------------------------
+With capacity counted in visits and a request's visits served by one expert, the problem is a
+multiple-knapsack / generalised assignment problem (NP-hard), not a flow. Its LP relaxation,
+though, *is* a flow: substitute fᵣₑ = visits(r)·xᵣₑ and the constraints become Σₑ fᵣₑ ≤ visits(r),
+Σᵣ fᵣₑ ≤ capacity(e), with the profit of one unit of flow = points(r,e) / visits(r). So:
+
+1. The network — source → request (supply = visits) → expert (arc capacity = visits, unit cost
+   −points·L/visits with L the lcm of the visit counts, so costs are exact integers) → sink
+   (capacity = remaining capacity), plus a zero-cost "unserved" arc from every request to the
+   sink — is solved to optimality by OR-Tools' min-cost flow. Its value is an upper ``bound`` on
+   the best unsplit answer (it is the LP optimum of the core model).
+2. The flow may split a request over several experts or serve part of it. Requests the flow
+   sends whole to one expert keep it. The others are repaired: in order of their best score,
+   each takes its best admissible expert that still has room for all its visits; then every
+   still-unserved request is offered the capacity left over the same way.
+3. The answer is feasible for the core model, and ``gap`` = (bound − objective) / bound is a
+   *certified* optimality gap. When no request had to be repaired (always the case when every
+   request has the same number of visits and the capacities are multiples of it, where the
+   relaxation is integral) the answer is optimal for the core model and ``status`` is
+   ``optimal``; otherwise ``feasible`` with the gap.
+
+Pairs whose score is not positive are left out of the network: serving them never raises the
+objective (the core model has no fairness floor that could require it).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+
+import numpy as np
+from numpy.typing import NDArray
+from ortools.graph.python import min_cost_flow
+
+from .diagnose import TOP, Usage, explain, infeasible
+from .model import (
+    AREAS,
+    SCALE,
+    Alternative,
+    Assignment,
+    Problem,
+    Proposal,
+    fixed_pairs,
+    floor_orgs,
+    pair_fit,
+    scaled,
+)
+
+IntArray = NDArray[np.int64]
+
+
+def _arcs(
+    problem: Problem, free_requests: Sequence[int], chunk: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Every admissible pair with a positive score, as (request index, expert index, points),
+    sorted by request index. Vectorised over blocks of ``chunk`` requests."""
+    w = problem.weights
+    experts, requests = problem.experts, problem.requests
+    skill_ids = sorted(
+        {s for e in experts for s in e.skills} | {s for r in requests for s in r.skills}
+    )
+    s_idx = {s: i for i, s in enumerate(skill_ids)}
+    areas = sorted(set(AREAS) | {e.area for e in experts} | {r.area for r in requests})
+    a_idx = {a: i for i, a in enumerate(areas)}
+    orgs = sorted({r.org for r in requests})
+    o_idx = {o: i for i, o in enumerate(orgs)}
+    e_idx = {e.id: i for i, e in enumerate(experts)}
+    n_e, n_s = len(experts), len(skill_ids)
+
+    level = np.zeros((n_e, n_s), dtype=np.int64)
+    for i, e in enumerate(experts):
+        for s, lvl in e.skills.items():
+            level[i, s_idx[s]] = lvl
+    avail = np.array([e.available for e in experts], dtype=bool)
+    e_on = np.array([e.onsite for e in experts], dtype=bool)
+    e_onl = np.array([e.online for e in experts], dtype=bool)
+    e_area = np.array([a_idx[e.area] for e in experts], dtype=np.int64)
+    conflict = np.zeros((n_e, len(orgs)), dtype=bool)
+    for i, e in enumerate(experts):
+        for o in e.conflicts:
+            if o in o_idx:
+                conflict[i, o_idx[o]] = True
+    travel = np.array(
+        [[scaled(w.travel_cost(a, b)) for b in areas] for a in areas], dtype=np.int64
+    )  # [expert area, request area]
+
+    serve, skill, margin = scaled(w.serve), scaled(w.skill), scaled(w.skill_margin)
+    urgency, pref, cont = scaled(w.urgency), scaled(w.preference), scaled(w.continuity)
+    out_r: list[IntArray] = []
+    out_e: list[IntArray] = []
+    out_p: list[IntArray] = []
+    for start in range(0, len(free_requests), chunk):
+        rows = free_requests[start : start + chunk]
+        rs = [requests[i] for i in rows]
+        n = len(rs)
+        need = np.zeros((n, n_s), dtype=np.int64)
+        for j, r in enumerate(rs):
+            for s, lvl in r.skills.items():
+                need[j, s_idx[s]] = lvl
+        mode = np.array([("onsite", "online", "either").index(r.mode) for r in rs])
+        visits = np.array([r.visits for r in rs], dtype=np.int64)
+        r_area = np.array([a_idx[r.area] for r in rs], dtype=np.int64)
+
+        mask = np.broadcast_to(avail, (n, n_e)).copy()
+        if problem.on("skills"):
+            for k in np.flatnonzero(need.any(axis=0)):
+                mask &= level[:, k][None, :] >= need[:, k][:, None]
+        if problem.on("conflicts"):
+            mask &= ~conflict[:, [o_idx[r.org] for r in rs]].T
+        onsite_req = (mode == 0)[:, None]
+        online_req = (mode == 1)[:, None]
+        either_req = (mode == 2)[:, None]
+        if problem.on("mode"):
+            mask &= (
+                (onsite_req & e_on[None, :])
+                | (online_req & e_onl[None, :])
+                | (either_req & (e_on | e_onl)[None, :])
+            )
+        for j, r in enumerate(rs):
+            for x in r.excluded:
+                if x in e_idx:
+                    mask[j, e_idx[x]] = False
+
+        has = need > 0
+        base = (
+            serve
+            + urgency * np.array([r.urgency for r in rs], dtype=np.int64)
+            + skill * has.sum(axis=1)
+            - margin * need.sum(axis=1)
+        )
+        points = base[:, None] + margin * (has.astype(np.int64) @ level.T)
+        if problem.on("travel"):
+            served_online = online_req | (either_req & e_onl[None, :])
+            cost = travel[e_area[None, :], r_area[:, None]] * visits[:, None]
+            points -= np.where(served_online, 0, cost)
+        for j, r in enumerate(rs):
+            if r.preferred in e_idx:
+                points[j, e_idx[r.preferred]] += pref
+            if r.current in e_idx:
+                points[j, e_idx[r.current]] += cont
+        ri, ei = np.nonzero(mask & (points > 0))
+        out_r.append(np.asarray(rows, dtype=np.int64)[ri])
+        out_e.append(ei.astype(np.int64))
+        out_p.append(points[ri, ei])
+    if not out_r:
+        empty = np.zeros(0, dtype=np.int64)
+        return empty, empty, empty
+    return np.concatenate(out_r), np.concatenate(out_e), np.concatenate(out_p)
+
+
+def solve_core(problem: Problem, *, alternatives: int = 3, chunk: int = 2048) -> Assignment:
+    """The core model by min-cost flow plus repair (see the module docstring)."""
+    t0 = time.perf_counter()
+    fixed = fixed_pairs(problem)
+    if fixed.overloads:
+        return infeasible(problem, fixed, time.perf_counter() - t0, "min-cost-flow")
+    experts, requests = problem.experts, problem.requests
+    n_e, n_r = len(experts), len(requests)
+    e_idx = {e.id: i for i, e in enumerate(experts)}
+    hard = fixed.hard()
+    r_pos = {r.id: i for i, r in enumerate(requests)}
+    visits = np.array([r.visits for r in requests], dtype=np.int64)
+    capacity = np.array([e.capacity for e in experts], dtype=np.int64)
+    big = int(visits.sum()) + 1
+    if not problem.on("capacity"):
+        capacity = np.full(n_e, big, dtype=np.int64)
+
+    chosen = np.full(n_r, -1, dtype=np.int64)
+    hard_points = 0
+    for rid, eid in hard.items():
+        i = r_pos[rid]
+        chosen[i] = e_idx[eid]
+        hard_points += pair_fit(problem, requests[i], experts[e_idx[eid]]).points
+    used = np.bincount(chosen[chosen >= 0], weights=visits[chosen >= 0], minlength=n_e).astype(
+        np.int64
+    )
+    free_requests = [i for i in range(n_r) if chosen[i] < 0]
+    arc_r, arc_e, arc_p = _arcs(problem, free_requests, chunk)
+
+    # ---- the flow (the LP relaxation of the core model)
+    lp_points = 0.0
+    flows = np.zeros(len(arc_r), dtype=np.int64)
+    if len(arc_r):
+        lcm = math.lcm(*{int(v) for v in visits[np.unique(arc_r)]})
+        sink = n_r + n_e
+        mcf = min_cost_flow.SimpleMinCostFlow()
+        arcs = mcf.add_arcs_with_capacity_and_unit_cost(
+            arc_r, n_r + arc_e, visits[arc_r], -(arc_p * lcm // visits[arc_r])
+        )
+        supplied = np.unique(arc_r)
+        mcf.add_arcs_with_capacity_and_unit_cost(
+            supplied,
+            np.full(len(supplied), sink, dtype=np.int64),
+            visits[supplied],
+            np.zeros(len(supplied), dtype=np.int64),
+        )
+        mcf.add_arcs_with_capacity_and_unit_cost(
+            n_r + np.arange(n_e, dtype=np.int64),
+            np.full(n_e, sink, dtype=np.int64),
+            np.maximum(capacity - used, 0),
+            np.zeros(n_e, dtype=np.int64),
+        )
+        mcf.set_nodes_supplies(
+            np.append(supplied, sink), np.append(visits[supplied], -visits[supplied].sum())
+        )
+        status = mcf.solve()
+        if status != mcf.OPTIMAL:
+            raise RuntimeError(f"min-cost flow failed: {status}")
+        flows = np.asarray(mcf.flows(arcs), dtype=np.int64)
+        lp_points = -mcf.optimal_cost() / lcm
+
+    # ---- keep whole requests, repair the rest
+    whole = flows == visits[arc_r]
+    chosen[arc_r[whole]] = arc_e[whole]
+    used += np.bincount(arc_e[whole], weights=visits[arc_r[whole]], minlength=n_e).astype(np.int64)
+    order = np.lexsort((-arc_p, arc_r))  # by request, best first
+    arc_r, arc_e, arc_p, flows = arc_r[order], arc_e[order], arc_p[order], flows[order]
+    starts = np.searchsorted(arc_r, np.arange(n_r + 1))
+    touched = np.zeros(n_r, dtype=bool)
+    touched[arc_r[flows > 0]] = True
+    repaired = 0
+    best = np.full(n_r, -1, dtype=np.int64)
+    has_arcs = starts[1:] > starts[:-1]
+    best[has_arcs] = arc_p[starts[:-1][has_arcs]]
+    pending = [i for i in np.argsort(-best, kind="stable") if chosen[i] < 0 and has_arcs[i]]
+    # split requests first (the flow wanted them), then everything else
+    pending.sort(key=lambda i: not touched[i])
+    for i in pending:
+        s, t = starts[i], starts[i + 1]
+        room = capacity[arc_e[s:t]] - used[arc_e[s:t]] >= visits[i]
+        if room.any():
+            k = s + int(np.argmax(room))
+            chosen[i] = arc_e[k]
+            used[arc_e[k]] += visits[i]
+            repaired += int(touched[i])
+
+    # ---- the answer
+    points = hard_points
+    proposals = []
+    served = [int(i) for i in np.flatnonzero(chosen >= 0)]
+    for i in served:
+        r, e = requests[i], experts[int(chosen[i])]
+        f = pair_fit(problem, r, e)
+        points += f.points
+        proposals.append(
+            Proposal(
+                request=r.id,
+                expert=e.id,
+                score=f.score,
+                breakdown=f.breakdown(),
+                mode=f.mode,
+                locked=fixed.locks.get(r.id) == e.id,
+                continuing=hard.get(r.id) == e.id and r.id not in fixed.locks,
+            )
+        )
+    bound_points = hard_points + lp_points
+    optimal = points >= bound_points - 1e-9
+    objective = points / SCALE
+    bound = bound_points / SCALE
+    usage = Usage(visits={}, orgs={})
+    for i in served:
+        usage.add(requests[i], experts[int(chosen[i])].id)
+    alts: dict[str, tuple[Alternative, ...]] = {}
+    unassigned = []
+    for i, r in enumerate(requests):
+        s, t = starts[i], starts[i + 1]
+        others = [int(e) for e in arc_e[s:t] if e != chosen[i]][:alternatives]
+        if others:
+            alts[r.id] = tuple(
+                Alternative(
+                    expert=experts[e].id,
+                    score=(f := pair_fit(problem, r, experts[e])).score,
+                    breakdown=f.breakdown(),
+                    free_visits=usage.free(experts[e]),
+                )
+                for e in others
+            )
+        if chosen[i] < 0:
+            top = zip(arc_e[s : s + 2 * TOP], arc_p[s : s + 2 * TOP], strict=True)
+            scored = [(experts[int(e)], int(p)) for e, p in top] if t > s else None
+            unassigned.append(explain(problem, r, usage, fixed, scored))
+    floor = floor_orgs(problem, lambda r: has_arcs[r_pos[r.id]] or r.id in hard)
+    served_orgs = {requests[i].org for i in served}
+    warnings = list(fixed.warnings)
+    if problem.on("org_cap") and any(e.max_orgs > 0 for e in experts):
+        warnings.append("organisation caps are not modelled by solve_core")
+    if floor:
+        warnings.append("the fairness floor is not modelled by solve_core")
+    if repaired:
+        warnings.append(f"{repaired} request(s) split by the flow were repaired")
+    return Assignment(
+        status="optimal" if optimal else "feasible",
+        objective=objective,
+        bound=bound,
+        gap=0.0 if optimal else max(0.0, bound - objective) / max(1.0, abs(bound)),
+        solve_s=time.perf_counter() - t0,
+        time_limited=False,
+        proposals=tuple(proposals),
+        alternatives=alts,
+        unassigned=tuple(unassigned),
+        fairness_violations=tuple(sorted(floor - served_orgs)),
+        warnings=tuple(warnings),
+        method="min-cost-flow",
+    )

@@ -1,0 +1,92 @@
+"""Talent pages: every page renders for its audience, forms keep input on error, suggestions
+while typing, other municipalities get 404."""
+
+from __future__ import annotations
+
+import pytest
+
+from tsunagu.talent.models import SupportRequest
+
+from .conftest import KOGANEI
+from .test_flow import NEXT_MONTH, _file
+
+
+@pytest.fixture
+def staff_client(pool, koganei_staff, client_for):
+    return client_for(koganei_staff)
+
+
+def test_pages_render_for_municipal_staff(staff_client, koganei_staff):
+    for path in (
+        "/talent/",
+        "/talent/experts/",
+        "/talent/requests/",
+        "/talent/requests/new/",
+        "/talent/knowledge/",
+        "/talent/statements/",
+        "/talent/leaders/",
+    ):
+        res = staff_client.get(path)
+        assert res.status_code == 200, path
+    assert staff_client.get("/talent/matching/").status_code == 404
+    assert staff_client.get("/talent/offers/").status_code == 404
+
+
+def test_request_form_keeps_input_on_error_and_files_on_success(staff_client):
+    form = {
+        "title": "",
+        "problem": "紙の申請書が多く、窓口の待ち時間が長い。",
+        "visits_per_month": "2",
+        "months": "6",
+        "start_month": NEXT_MONTH.strftime("%Y-%m"),
+        "mode": "either",
+        "urgency": "2",
+        "skills": ["bpr"],
+        "level_bpr": "4",
+        "action": "submit",
+    }
+    res = staff_client.post("/talent/requests/new/", form)
+    assert res.status_code == 422
+    html = res.content.decode()
+    assert "紙の申請書が多く" in html and 'data-testid="error-summary"' in html
+    assert SupportRequest.objects.count() == 0
+    form["title"] = "窓口改革"
+    res = staff_client.post("/talent/requests/new/", form)
+    assert res.status_code == 302
+    req = SupportRequest.objects.get()
+    assert req.skills.get().min_level == 4 and req.organization.code == KOGANEI
+
+
+def test_suggestions_while_typing(staff_client):
+    res = staff_client.post(
+        "/talent/requests/suggest/",
+        {"problem": "書かない窓口を進めたい。業務フローの見直しも必要。"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert res.status_code == 200
+    assert 'data-skill="bpr"' in res.content.decode()
+
+
+def test_other_municipality_gets_404(pool, koganei_staff, musashino_staff, client_for):
+    req = _file(koganei_staff)
+    client = client_for(musashino_staff)
+    assert client.get(f"/talent/requests/{req.pk}/").status_code == 404
+    assert client.post(f"/talent/requests/{req.pk}/", {"action": "cancel"}).status_code == 404
+    req.refresh_from_db()
+    assert req.state == SupportRequest.State.SUBMITTED
+    assert client.get(f"/talent/statements/{KOGANEI}/{NEXT_MONTH:%Y-%m}.csv").status_code == 404
+
+
+def test_coordinator_runs_matching_and_sees_the_explanation(
+    pool, coordinator, koganei_staff, client_for
+):
+    req = _file(koganei_staff)
+    client = client_for(coordinator)
+    res = client.post(
+        "/talent/matching/", {"month": NEXT_MONTH.strftime("%Y-%m"), "time_limit": "5"}
+    )
+    assert res.status_code == 302
+    html = client.get(res["Location"]).content.decode()
+    assert "最適" in html or "Optimal" in html
+    detail = client_for(koganei_staff).get(f"/talent/requests/{req.pk}/").content.decode()
+    assert 'data-testid="candidates"' in detail and "小林 真理" in detail
