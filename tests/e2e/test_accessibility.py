@@ -42,6 +42,13 @@ CIO_PAGES = [
     f"/network/{MUSASHINO}/report/",
     "/network/peers/",
     "/network/rules/",
+    "/talent/",
+    "/talent/experts/",
+    "/talent/requests/",
+    "/talent/requests/new/",
+    "/talent/knowledge/",
+    "/talent/statements/",
+    "/talent/leaders/",
 ]
 
 
