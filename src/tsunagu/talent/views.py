@@ -376,6 +376,15 @@ def request_detail_view(request: HttpRequest, support_id: int) -> HttpResponse:
         )
     own = req.organization_id == user.organization_id and can(user, Cap.TALENT_REQUEST_OWN)
     asg = selectors.assignment_current(actor=user, request=req)
+    calendar = None
+    if asg is not None:
+        shown = req.start_month
+        try:
+            if request.GET.get("month"):
+                shown = dt.date.fromisoformat(request.GET["month"] + "-01")
+        except ValueError:
+            shown = req.start_month
+        calendar = _calendar(asg, req, shown)
     from .models import FollowUp
 
     return render(
@@ -394,8 +403,66 @@ def request_detail_view(request: HttpRequest, support_id: int) -> HttpResponse:
             "diagnosis": _diagnosis_words(req.diagnosis, lang),
             "follow_up": FollowUp.objects.filter(request=req).first(),
             "today": timezone.localdate(),
+            "calendar": calendar,
         },
     )
+
+
+def _calendar(asg: Any, req: SupportRequest, month: dt.date) -> dict[str, Any]:
+    """A month of the assigned expert's calendar: this request's visits, days taken by the
+    expert's other visits, blackout days, and the days a visit can be booked."""
+    import calendar as cal
+
+    first = month.replace(day=1)
+    last = first.replace(day=cal.monthrange(first.year, first.month)[1])
+    visits = list(
+        Visit.objects.filter(assignment__expert=asg.expert, date__gte=first, date__lte=last)
+        .exclude(state=Visit.State.CANCELLED)
+        .values_list("date", "assignment__request_id")
+    )
+    blackouts = list(asg.expert.blackouts.filter(start__lte=last, end__gte=first))
+    start = req.start_month
+    months_end = (start.month - 1 + req.months) % 12 + 1
+    end = dt.date(start.year + (start.month - 1 + req.months) // 12, months_end, 1)
+    full = len(visits) >= asg.expert.capacity
+    own_count = sum(1 for _d, r in visits if r == req.pk)
+    weeks = []
+    for week in cal.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month):
+        row = []
+        for day in week:
+            if day.month != first.month:
+                row.append(None)
+                continue
+            mine = [d for d, r in visits if d == day and r == req.pk]
+            other = [d for d, r in visits if d == day and r != req.pk]
+            off = any(b.start <= day <= b.end for b in blackouts)
+            bookable = (
+                start <= day < end
+                and not off
+                and not full
+                and own_count < req.visits_per_month
+                and not mine
+            )
+            row.append(
+                {
+                    "day": day,
+                    "mine": bool(mine),
+                    "other": bool(other),
+                    "off": off,
+                    "bookable": bookable,
+                }
+            )
+        weeks.append(row)
+    prev_month = (first - dt.timedelta(days=1)).replace(day=1)
+    next_month = last + dt.timedelta(days=1)
+    return {
+        "month": first,
+        "weeks": weeks,
+        "prev": prev_month.strftime("%Y-%m"),
+        "next": next_month.strftime("%Y-%m"),
+        "full": full,
+        "own_count": own_count,
+    }
 
 
 def _diagnosis_words(diag: Any, lang: str) -> dict[str, list[str]] | None:

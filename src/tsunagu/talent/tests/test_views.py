@@ -90,3 +90,30 @@ def test_coordinator_runs_matching_and_sees_the_explanation(
     assert "最適" in html or "Optimal" in html
     detail = client_for(koganei_staff).get(f"/talent/requests/{req.pk}/").content.decode()
     assert 'data-testid="candidates"' in detail and "小林 真理" in detail
+
+
+def test_calendar_shows_blackouts_and_books_a_day(pool, koganei_staff, client_for):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tsunagu.talent.models import Assignment, ExpertBlackout, Visit
+
+    req = _file(koganei_staff)
+    req.state = SupportRequest.State.ACTIVE
+    req.save(update_fields=["state"])
+    Assignment.objects.create(request=req, expert=pool["bpr"], started_on=timezone.localdate())
+    off = NEXT_MONTH + dt.timedelta(days=4)
+    ExpertBlackout.objects.create(expert=pool["bpr"], start=off, end=off)
+    client = client_for(koganei_staff)
+    html = client.get(f"/talent/requests/{req.pk}/?month={NEXT_MONTH:%Y-%m}").content.decode()
+    assert 'data-testid="calendar"' in html
+    assert f'value="{off:%Y-%m-%d}"' not in html  # a blackout day cannot be booked
+    day = NEXT_MONTH + dt.timedelta(days=6)
+    assert f'value="{day:%Y-%m-%d}"' in html
+    res = client.post(
+        f"/talent/requests/{req.pk}/",
+        {"action": "schedule", "date": day.isoformat(), "mode": "onsite"},
+    )
+    assert res.status_code == 302
+    assert Visit.objects.filter(assignment__request=req, date=day).exists()
