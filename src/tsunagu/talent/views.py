@@ -426,9 +426,9 @@ def _calendar(asg: Any, req: SupportRequest, month: dt.date) -> dict[str, Any]:
     end = dt.date(start.year + (start.month - 1 + req.months) // 12, months_end, 1)
     full = len(visits) >= asg.expert.capacity
     own_count = sum(1 for _d, r in visits if r == req.pk)
-    weeks = []
+    weeks: list[list[dict[str, Any] | None]] = []
     for week in cal.Calendar(firstweekday=6).monthdatescalendar(first.year, first.month):
-        row = []
+        row: list[dict[str, Any] | None] = []
         for day in week:
             if day.month != first.month:
                 row.append(None)
