@@ -318,13 +318,33 @@ def _someone(org: Organization) -> User:
     return user
 
 
+def _months(start: dt.date, count: int) -> list[dt.date]:
+    out, m = [], start.replace(day=1)
+    for _ in range(count):
+        out.append(m)
+        m = (m + dt.timedelta(days=32)).replace(day=1)
+    return out
+
+
 def _best_expert(
-    rng: random.Random, experts: list[Expert], wanted: dict[str, int], org: Organization
+    rng: random.Random,
+    experts: list[Expert],
+    wanted: dict[str, int],
+    months: list[dt.date],
+    visits: int,
+    load: dict[tuple[int, dt.date], int],
+    exclude: int | None = None,
 ) -> Expert | None:
+    """A qualified expert with room for ``visits`` a month in every month (the history respects
+    capacity, as the real matching does)."""
     fits = []
     for e in experts:
+        if e.pk == exclude:
+            continue
         have = {s.skill: s.level for s in e.skills.all()}
-        if all(have.get(s, 0) >= lv for s, lv in wanted.items()):
+        if not all(have.get(s, 0) >= lv for s, lv in wanted.items()):
+            continue
+        if all(load.get((e.pk, m), 0) + visits <= e.capacity for m in months):
             fits.append(e)
     return rng.choice(fits) if fits else None
 
@@ -342,6 +362,7 @@ def _history(
     made = 0
     artifacts: list[KnowledgeArtifact] = []
     months_closed: set[dt.date] = set()
+    load: dict[tuple[int, dt.date], int] = {}
     for i in range(300):
         org = rng.choices(munis, weights)[0]
         if org.code == "132101" and i > 280:
@@ -375,7 +396,8 @@ def _history(
         made += 1
         if open_now:
             continue
-        expert = _best_expert(rng, experts, wanted, org)
+        period = _months(req.start_month, months)
+        expert = _best_expert(rng, experts, wanted, period, req.visits_per_month, load)
         if expert is None or rng.random() < 0.05:
             req.state = SupportRequest.State.CANCELLED
             req.closed_at = created_at + dt.timedelta(days=30)
@@ -384,17 +406,38 @@ def _history(
         proposed = created_at + dt.timedelta(days=rng.randint(2, 12))
         matched = proposed + dt.timedelta(days=rng.randint(1, 5))
         asg = Assignment.objects.create(request=req, expert=expert, started_on=matched.date())
+        # Now and then an expert leaves a project halfway and another takes over.
+        switch_at = period[len(period) // 2] if months >= 6 and rng.random() < 0.08 else None
+        second: Assignment | None = None
+        if switch_at is not None:
+            rest = [m for m in period if m >= switch_at]
+            other = _best_expert(
+                rng, experts, wanted, rest, req.visits_per_month, load, exclude=expert.pk
+            )
+            if other is not None and switch_at < today:
+                second = Assignment(request=req, expert=other, started_on=switch_at)
+            else:
+                switch_at = None
+        for m in period:
+            who = second.expert if second is not None and switch_at and m >= switch_at else expert
+            load[(who.pk, m)] = load.get((who.pk, m), 0) + req.visits_per_month
+        if second is not None:
+            asg.ended_on = switch_at
+            asg.save(update_fields=["ended_on"])
+            second.save()
         end = req.start_month + dt.timedelta(days=31 * months)
         visits = []
         day = max(req.start_month, matched.date() + dt.timedelta(days=3))
         while day < min(end, today):
             for k in range(req.visits_per_month):
                 vd = day + dt.timedelta(days=3 + 10 * k)
-                if vd >= today:
+                if vd >= today or vd.month != day.month:
                     break
                 visits.append(
                     Visit(
-                        assignment=asg,
+                        assignment=second
+                        if second is not None and switch_at and vd >= switch_at
+                        else asg,
                         date=vd,
                         mode="onsite"
                         if req.mode == "onsite"
@@ -413,7 +456,7 @@ def _history(
                 )
             day = (day + dt.timedelta(days=32)).replace(day=1)
         Visit.objects.bulk_create(visits)
-        saved = list(Visit.objects.filter(assignment=asg).order_by("date"))
+        saved = list(Visit.objects.filter(assignment__request=req).order_by("date"))
         for v in saved:
             services.ledger_post_visit(visit=v)
             months_closed.add(v.date.replace(day=1))
@@ -448,8 +491,7 @@ def _history(
         if finished:
             req.closed_at = timezone.make_aware(dt.datetime.combine(end, dt.time(12)))
             req.satisfaction = rng.choice([3, 4, 4, 5, 5])
-            asg.ended_on = end
-            asg.save(update_fields=["ended_on"])
+            Assignment.objects.filter(request=req, ended_on__isnull=True).update(ended_on=end)
         req.save()
         fu_due = matched.date() + dt.timedelta(days=365)
         FollowUp.objects.create(

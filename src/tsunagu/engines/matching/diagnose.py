@@ -55,10 +55,10 @@ TOP = 5
 
 @dataclass
 class Usage:
-    """Visits and organisations each expert holds in an answer."""
+    """Visits and organisations (with their number of requests) each expert holds."""
 
     visits: dict[str, int]
-    orgs: dict[str, set[str]]
+    orgs: dict[str, dict[str, int]]
 
     @classmethod
     def of(cls, problem: Problem, chosen: Mapping[str, str]) -> Usage:
@@ -70,7 +70,15 @@ class Usage:
 
     def add(self, request: Request, expert_id: str) -> None:
         self.visits[expert_id] = self.visits.get(expert_id, 0) + request.visits
-        self.orgs.setdefault(expert_id, set()).add(request.org)
+        held = self.orgs.setdefault(expert_id, {})
+        held[request.org] = held.get(request.org, 0) + 1
+
+    def remove(self, request: Request, expert_id: str) -> None:
+        self.visits[expert_id] -= request.visits
+        held = self.orgs[expert_id]
+        held[request.org] -= 1
+        if not held[request.org]:
+            del held[request.org]
 
     def free(self, expert: Expert) -> int:
         return expert.capacity - self.visits.get(expert.id, 0)
@@ -78,7 +86,7 @@ class Usage:
     def org_room(self, problem: Problem, expert: Expert, org: str) -> bool:
         if not problem.on("org_cap") or expert.max_orgs <= 0:
             return True
-        held = self.orgs.get(expert.id, set())
+        held = self.orgs.get(expert.id, {})
         return org in held or len(held) < expert.max_orgs
 
     def fits(self, problem: Problem, request: Request, expert: Expert) -> bool:

@@ -19,14 +19,15 @@ though, *is* a flow: substitute fᵣₑ = visits(r)·xᵣₑ and the constraints
    sink — is solved to optimality by OR-Tools' min-cost flow. Its value is an upper ``bound`` on
    the best unsplit answer (it is the LP optimum of the core model).
 2. The flow may split a request over several experts or serve part of it. Requests the flow
-   sends whole to one expert keep it. The others are repaired: in order of their best score,
-   each takes its best admissible expert that still has room for all its visits; then every
-   still-unserved request is offered the capacity left over the same way.
+   sends whole to one expert keep it. The others are repaired: split ones first, then every
+   still-unserved request, in order of their best score, each takes its best admissible expert
+   that still has room for all its visits. A pass of local search (:func:`~.greedy.improve`:
+   move cheaper requests off a full expert when a better one fits) follows.
 3. The answer is feasible for the core model, and ``gap`` = (bound − objective) / bound is a
-   *certified* optimality gap. When no request had to be repaired (always the case when every
-   request has the same number of visits and the capacities are multiples of it, where the
-   relaxation is integral) the answer is optimal for the core model and ``status`` is
-   ``optimal``; otherwise ``feasible`` with the gap.
+   *certified* optimality gap with respect to the core model with the locks and hard
+   continuity pairs fixed. When the answer reaches the bound it is optimal and ``status`` is
+   ``optimal`` — always the case when every request has one visit (the relaxation is then an
+   integral network flow); otherwise ``feasible`` with the gap.
 
 Pairs whose score is not positive are left out of the network: serving them never raises the
 objective (the core model has no fairness floor that could require it).
@@ -43,11 +44,14 @@ from numpy.typing import NDArray
 from ortools.graph.python import min_cost_flow
 
 from .diagnose import TOP, Usage, explain, infeasible
+from .greedy import improve, reserve_floor
 from .model import (
     AREAS,
     SCALE,
     Alternative,
     Assignment,
+    Candidates,
+    Fixed,
     Problem,
     Proposal,
     fixed_pairs,
@@ -77,21 +81,23 @@ def _arcs(
     e_idx = {e.id: i for i, e in enumerate(experts)}
     n_e, n_s = len(experts), len(skill_ids)
 
-    level = np.zeros((n_e, n_s), dtype=np.int64)
+    # int32 inside the blocks (points stay far below 2**31): half the memory traffic of int64
+    level = np.zeros((n_e, n_s), dtype=np.int32)
     for i, e in enumerate(experts):
         for s, lvl in e.skills.items():
             level[i, s_idx[s]] = lvl
+    level_f = level.astype(np.float32)
     avail = np.array([e.available for e in experts], dtype=bool)
     e_on = np.array([e.onsite for e in experts], dtype=bool)
     e_onl = np.array([e.online for e in experts], dtype=bool)
-    e_area = np.array([a_idx[e.area] for e in experts], dtype=np.int64)
+    e_area = np.array([a_idx[e.area] for e in experts], dtype=np.intp)
     conflict = np.zeros((n_e, len(orgs)), dtype=bool)
     for i, e in enumerate(experts):
         for o in e.conflicts:
             if o in o_idx:
                 conflict[i, o_idx[o]] = True
     travel = np.array(
-        [[scaled(w.travel_cost(a, b)) for b in areas] for a in areas], dtype=np.int64
+        [[scaled(w.travel_cost(a, b)) for b in areas] for a in areas], dtype=np.int32
     )  # [expert area, request area]
 
     serve, skill, margin = scaled(w.serve), scaled(w.skill), scaled(w.skill_margin)
@@ -103,18 +109,19 @@ def _arcs(
         rows = free_requests[start : start + chunk]
         rs = [requests[i] for i in rows]
         n = len(rs)
-        need = np.zeros((n, n_s), dtype=np.int64)
+        need = np.zeros((n, n_s), dtype=np.int32)
         for j, r in enumerate(rs):
             for s, lvl in r.skills.items():
                 need[j, s_idx[s]] = lvl
         mode = np.array([("onsite", "online", "either").index(r.mode) for r in rs])
-        visits = np.array([r.visits for r in rs], dtype=np.int64)
-        r_area = np.array([a_idx[r.area] for r in rs], dtype=np.int64)
+        visits = np.array([r.visits for r in rs], dtype=np.int32)
+        r_area = np.array([a_idx[r.area] for r in rs], dtype=np.intp)
 
         mask = np.broadcast_to(avail, (n, n_e)).copy()
         if problem.on("skills"):
             for k in np.flatnonzero(need.any(axis=0)):
-                mask &= level[:, k][None, :] >= need[:, k][:, None]
+                rows_k = np.flatnonzero(need[:, k])  # only the requests that need skill k
+                mask[rows_k] &= level[:, k][None, :] >= need[rows_k, k][:, None]
         if problem.on("conflicts"):
             mask &= ~conflict[:, [o_idx[r.org] for r in rs]].T
         onsite_req = (mode == 0)[:, None]
@@ -134,15 +141,19 @@ def _arcs(
         has = need > 0
         base = (
             serve
-            + urgency * np.array([r.urgency for r in rs], dtype=np.int64)
+            + urgency * np.array([r.urgency for r in rs], dtype=np.int32)
             + skill * has.sum(axis=1)
             - margin * need.sum(axis=1)
         )
-        points = base[:, None] + margin * (has.astype(np.int64) @ level.T)
+        # Σ over required skills of the expert's level: a float product goes through BLAS and
+        # is exact for these small integers
+        held = np.rint(has.astype(np.float32) @ level_f.T).astype(np.int32)
+        points = (base.astype(np.int32)[:, None] + np.int32(margin) * held).astype(np.int32)
         if problem.on("travel"):
             served_online = online_req | (either_req & e_onl[None, :])
-            cost = travel[e_area[None, :], r_area[:, None]] * visits[:, None]
-            points -= np.where(served_online, 0, cost)
+            cost = travel.T[r_area][:, e_area] * visits[:, None]
+            cost[served_online] = 0
+            points -= cost
         for j, r in enumerate(rs):
             if r.preferred in e_idx:
                 points[j, e_idx[r.preferred]] += pref
@@ -151,15 +162,123 @@ def _arcs(
         ri, ei = np.nonzero(mask & (points > 0))
         out_r.append(np.asarray(rows, dtype=np.int64)[ri])
         out_e.append(ei.astype(np.int64))
-        out_p.append(points[ri, ei])
+        out_p.append(points[ri, ei].astype(np.int64))
     if not out_r:
         empty = np.zeros(0, dtype=np.int64)
         return empty, empty, empty
     return np.concatenate(out_r), np.concatenate(out_e), np.concatenate(out_p)
 
 
-def solve_core(problem: Problem, *, alternatives: int = 3, chunk: int = 2048) -> Assignment:
-    """The core model by min-cost flow plus repair (see the module docstring)."""
+def lp_relaxation(
+    n_r: int,
+    n_e: int,
+    arc_r: IntArray,
+    arc_e: IntArray,
+    arc_p: IntArray,
+    visits: IntArray,
+    room: IntArray,
+) -> tuple[IntArray, float]:
+    """Solve the LP relaxation of the core model as a min-cost flow (see the module docstring):
+    the flow on each (request, expert) arc in visits, and the optimum in points."""
+    if not len(arc_r):
+        return np.zeros(0, dtype=np.int64), 0.0
+    lcm = math.lcm(*{int(v) for v in visits[np.unique(arc_r)]})
+    costs = -(arc_p * lcm // visits[arc_r])
+    # a common factor (points are often multiples of SCALE) only adds cost-scaling phases
+    unit = max(1, int(np.gcd.reduce(costs)))
+    sink = n_r + n_e
+    mcf = min_cost_flow.SimpleMinCostFlow()
+    arcs = mcf.add_arcs_with_capacity_and_unit_cost(
+        arc_r, n_r + arc_e, visits[arc_r], costs // unit
+    )
+    supplied = np.unique(arc_r)
+    mcf.add_arcs_with_capacity_and_unit_cost(
+        supplied,
+        np.full(len(supplied), sink, dtype=np.int64),
+        visits[supplied],
+        np.zeros(len(supplied), dtype=np.int64),
+    )
+    mcf.add_arcs_with_capacity_and_unit_cost(
+        n_r + np.arange(n_e, dtype=np.int64),
+        np.full(n_e, sink, dtype=np.int64),
+        np.maximum(room, 0),
+        np.zeros(n_e, dtype=np.int64),
+    )
+    mcf.set_nodes_supplies(
+        np.append(supplied, sink), np.append(visits[supplied], -visits[supplied].sum())
+    )
+    status = mcf.solve()
+    if status != mcf.OPTIMAL:
+        raise RuntimeError(f"min-cost flow failed: {status}")
+    return np.asarray(mcf.flows(arcs), dtype=np.int64), -mcf.optimal_cost() * unit / lcm
+
+
+def lp_guided_choice(
+    problem: Problem, cands: Candidates, fixed: Fixed, floor: frozenset[str]
+) -> dict[str, str]:
+    """A good feasible answer for the CP-SAT hint, with every rule: the hard pairs and one
+    request per small body first, then the LP relaxation (ignoring organisation caps) says
+    which requests go whole to which expert; those are taken best first where the caps allow,
+    the rest filled best first, and the result improved by :func:`~.greedy.improve`."""
+    experts = problem.expert_map()
+    chosen = dict(fixed.hard())
+    usage = Usage.of(problem, chosen)
+    reserve_floor(problem, cands, floor, chosen, usage)
+    r_list = [r for r in problem.requests if r.id not in chosen and cands.get(r.id)]
+    e_list = list(problem.experts)
+    r_pos = {r.id: i for i, r in enumerate(r_list)}
+    e_pos = {e.id: i for i, e in enumerate(e_list)}
+    triples = [
+        (r_pos[r.id], e_pos[e.id], f.points) for r in r_list for e, f in cands[r.id] if f.points > 0
+    ]
+    if triples:
+        arc_r, arc_e, arc_p = (np.array(c, dtype=np.int64) for c in zip(*triples, strict=True))
+        visits = np.array([r.visits for r in r_list], dtype=np.int64)
+        cap = np.array(
+            [
+                e.capacity - usage.visits.get(e.id, 0)
+                if problem.on("capacity")
+                else int(visits.sum()) + 1
+                for e in e_list
+            ],
+            dtype=np.int64,
+        )
+        flows, _ = lp_relaxation(len(r_list), len(e_list), arc_r, arc_e, arc_p, visits, cap)
+        whole = np.flatnonzero(flows == visits[arc_r])
+        for k in sorted(whole, key=lambda k: -arc_p[k]):
+            r, e = r_list[int(arc_r[k])], e_list[int(arc_e[k])]
+            if r.id not in chosen and usage.fits(problem, r, e):
+                chosen[r.id] = e.id
+                usage.add(r, e.id)
+    for r in sorted(r_list, key=lambda r: (-cands[r.id][0][1].points, r.seq)):
+        if r.id in chosen:
+            continue
+        for e, f in cands[r.id]:
+            if f.points > 0 and usage.fits(problem, r, experts[e.id]):
+                chosen[r.id] = e.id
+                usage.add(r, e.id)
+                break
+    lookup = {rid: [(e.id, f.points) for e, f in lst] for rid, lst in cands.items()}
+    return improve(
+        problem,
+        chosen,
+        lambda rid: lookup.get(rid, []),
+        protected=fixed.hard().keys(),
+        floor=floor,
+    )
+
+
+def solve_core(
+    problem: Problem,
+    *,
+    alternatives: int = 3,
+    chunk: int = 2048,
+    improve_rounds: int = 1,
+    improve_top: int = 8,
+) -> Assignment:
+    """The core model by min-cost flow plus repair (see the module docstring). ``chunk``
+    requests are scored at a time (memory: chunk × experts); ``improve_rounds`` passes of the
+    local search over each request's ``improve_top`` best experts follow the repair."""
     t0 = time.perf_counter()
     fixed = fixed_pairs(problem)
     if fixed.overloads:
@@ -188,36 +307,7 @@ def solve_core(problem: Problem, *, alternatives: int = 3, chunk: int = 2048) ->
     arc_r, arc_e, arc_p = _arcs(problem, free_requests, chunk)
 
     # ---- the flow (the LP relaxation of the core model)
-    lp_points = 0.0
-    flows = np.zeros(len(arc_r), dtype=np.int64)
-    if len(arc_r):
-        lcm = math.lcm(*{int(v) for v in visits[np.unique(arc_r)]})
-        sink = n_r + n_e
-        mcf = min_cost_flow.SimpleMinCostFlow()
-        arcs = mcf.add_arcs_with_capacity_and_unit_cost(
-            arc_r, n_r + arc_e, visits[arc_r], -(arc_p * lcm // visits[arc_r])
-        )
-        supplied = np.unique(arc_r)
-        mcf.add_arcs_with_capacity_and_unit_cost(
-            supplied,
-            np.full(len(supplied), sink, dtype=np.int64),
-            visits[supplied],
-            np.zeros(len(supplied), dtype=np.int64),
-        )
-        mcf.add_arcs_with_capacity_and_unit_cost(
-            n_r + np.arange(n_e, dtype=np.int64),
-            np.full(n_e, sink, dtype=np.int64),
-            np.maximum(capacity - used, 0),
-            np.zeros(n_e, dtype=np.int64),
-        )
-        mcf.set_nodes_supplies(
-            np.append(supplied, sink), np.append(visits[supplied], -visits[supplied].sum())
-        )
-        status = mcf.solve()
-        if status != mcf.OPTIMAL:
-            raise RuntimeError(f"min-cost flow failed: {status}")
-        flows = np.asarray(mcf.flows(arcs), dtype=np.int64)
-        lp_points = -mcf.optimal_cost() / lcm
+    flows, lp_points = lp_relaxation(n_r, n_e, arc_r, arc_e, arc_p, visits, capacity - used)
 
     # ---- keep whole requests, repair the rest
     whole = flows == visits[arc_r]
@@ -244,8 +334,29 @@ def solve_core(problem: Problem, *, alternatives: int = 3, chunk: int = 2048) ->
             used[arc_e[k]] += visits[i]
             repaired += int(touched[i])
 
+    # ---- local improvement (moves that raise the total, see greedy.improve)
+    def options(rid: str) -> list[tuple[str, int]]:
+        i = r_pos[rid]
+        a, b = starts[i], min(starts[i + 1], starts[i] + improve_top)
+        return [(experts[int(e)].id, int(p)) for e, p in zip(arc_e[a:b], arc_p[a:b], strict=True)]
+
+    if improve_rounds and problem.on("capacity"):
+        current = {requests[i].id: experts[int(chosen[i])].id for i in np.flatnonzero(chosen >= 0)}
+        better = improve(
+            problem,
+            current,
+            options,
+            protected=hard.keys(),
+            rounds=improve_rounds,
+            top=improve_top,
+            org_cap=False,
+        )
+        chosen[:] = -1
+        for rid, eid in better.items():
+            chosen[r_pos[rid]] = e_idx[eid]
+
     # ---- the answer
-    points = hard_points
+    points = 0
     proposals = []
     served = [int(i) for i in np.flatnonzero(chosen >= 0)]
     for i in served:
@@ -274,7 +385,8 @@ def solve_core(problem: Problem, *, alternatives: int = 3, chunk: int = 2048) ->
     unassigned = []
     for i, r in enumerate(requests):
         s, t = starts[i], starts[i + 1]
-        others = [int(e) for e in arc_e[s:t] if e != chosen[i]][:alternatives]
+        others = [int(e) for e in arc_e[s : min(t, s + alternatives + 1)] if e != chosen[i]]
+        others = others[:alternatives]
         if others:
             alts[r.id] = tuple(
                 Alternative(

@@ -7,7 +7,7 @@ the average) and continuity (the same expert on a project — :func:`continuity`
 
 from __future__ import annotations
 
-from .model import Assignment, Problem
+from .model import Assignment, Problem, admissible
 
 
 def total_fit(assignment: Assignment) -> float:
@@ -17,21 +17,33 @@ def total_fit(assignment: Assignment) -> float:
     return sum(p.score for p in assignment.proposals)
 
 
-def org_shares(problem: Problem, assignment: Assignment) -> dict[str, float]:
-    """Organisation → served visits / requested visits, for every organisation with requests."""
+def org_shares(
+    problem: Problem, assignment: Assignment, *, servable_only: bool = False
+) -> dict[str, float]:
+    """Organisation → served visits / requested visits, for every organisation with requests.
+    ``servable_only`` counts only requests that some expert may serve (a request nobody in the
+    pool qualifies for says nothing about the allocation)."""
     served = assignment.expert_of()
     asked: dict[str, int] = {}
     got: dict[str, int] = {}
     for r in problem.requests:
+        if (
+            servable_only
+            and r.id not in served
+            and not any(admissible(problem, r, e) for e in problem.experts)
+        ):
+            continue
         asked[r.org] = asked.get(r.org, 0) + r.visits
         if r.id in served:
             got[r.org] = got.get(r.org, 0) + r.visits
     return {o: got.get(o, 0) / v for o, v in asked.items() if v > 0}
 
 
-def worst_org_share(problem: Problem, assignment: Assignment) -> float:
+def worst_org_share(
+    problem: Problem, assignment: Assignment, *, servable_only: bool = False
+) -> float:
     """Min over organisations of served visits / requested visits (1.0 with no requests)."""
-    return min(org_shares(problem, assignment).values(), default=1.0)
+    return min(org_shares(problem, assignment, servable_only=servable_only).values(), default=1.0)
 
 
 def continuity(problem: Problem, assignment: Assignment) -> float:

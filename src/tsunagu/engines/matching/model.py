@@ -179,6 +179,9 @@ class Weights:
     """(expert area, request area) → cost per on-site visit; a missing pair costs the maximum."""
     fairness_floor: bool = True
     """Every small body with at least one servable request gets at least one served."""
+    floor_all: bool = False
+    """Extend the floor to every organisation, not only small bodies (a mid-sized city can
+    otherwise be left with nothing when its requests score lower than others')."""
     fairness_penalty: float | None = None
     """Penalty per small body left out; ``None`` = dominating (more than all scores together),
     i.e. the floor comes before any score."""
@@ -199,6 +202,7 @@ class Weights:
             "continuity": self.continuity,
             "travel": {f"{a}>{b}": c for (a, b), c in sorted(self.travel.items())},
             "fairness_floor": self.fairness_floor,
+            "floor_all": self.floor_all,
             "fairness_penalty": self.fairness_penalty,
         }
 
@@ -366,14 +370,16 @@ class Fixed:
     available and, unless conflicts are switched off, has no vendor tie with the organisation;
     a lock overrides skills, mode and exclusions: the coordinator knows something the data does
     not). ``continuing`` — request → its current expert, hard. ``soft`` — ongoing requests whose
-    expert cannot hold all his continuing work (capacity or organisation cap): they fall back to
-    the continuity bonus and the optimiser decides which ones stay. ``overloads`` non-empty means
-    the locks themselves are infeasible. ``warnings`` say what was ignored or relaxed.
+    expert (listed in ``relaxed``) cannot hold all his continuing work (capacity or organisation
+    cap): they fall back to the continuity bonus and the optimiser decides which ones stay.
+    ``overloads`` non-empty means the locks themselves are infeasible. ``warnings`` say what was
+    ignored or relaxed.
     """
 
     locks: Mapping[str, str] = field(hash=False)
     continuing: Mapping[str, str] = field(hash=False)
     soft: frozenset[str]
+    relaxed: tuple[str, ...]
     overloads: tuple[LockOverload, ...]
     warnings: tuple[str, ...]
 
@@ -391,7 +397,7 @@ def fixed_pairs(
     admissible and the expert can hold *all* his continuing requests together with his locks —
     visits within capacity and organisations within his cap. When he cannot, none of his
     continuing requests is forced: picking which ones stay is an optimisation question, so they
-    keep only the continuity bonus and the solver chooses (a warning names the expert). Checking
+    keep only the continuity bonus and the solver chooses (``relaxed`` names the experts). Checking
     per expert, not per request, keeps the forced set feasible by construction.
     """
     check = is_admissible or (lambda r, e: admissible(problem, r, e))
@@ -437,6 +443,7 @@ def fixed_pairs(
 
     continuing: dict[str, str] = {}
     soft: set[str] = set()
+    relaxed: list[str] = []
     if problem.on("continuity"):
         ongoing: dict[str, list[Request]] = {}
         for r in problem.requests:
@@ -455,14 +462,20 @@ def fixed_pairs(
                 continuing.update({r.id: eid for r in rs})
             else:
                 soft.update(r.id for r in rs)
-                warnings.append(
-                    f"continuity relaxed for {eid}: cannot hold all of "
-                    f"{', '.join(sorted(r.id for r in rs))}"
-                )
+                relaxed.append(eid)
+    if relaxed:
+        names = ", ".join(relaxed[:5]) + (
+            f" and {len(relaxed) - 5} more" if len(relaxed) > 5 else ""
+        )
+        warnings.append(
+            f"continuity relaxed for {len(relaxed)} expert(s) who cannot hold all their "
+            f"continuing requests: {names}"
+        )
     return Fixed(
         locks=MappingProxyType(locks),
         continuing=MappingProxyType(continuing),
         soft=frozenset(soft),
+        relaxed=tuple(relaxed),
         overloads=tuple(overloads),
         warnings=tuple(warnings),
     )
@@ -626,7 +639,11 @@ def floor_orgs(problem: Problem, servable: Callable[[Request], bool]) -> frozens
     diagnosis of those requests says why). Empty when the floor is off."""
     if not (problem.weights.fairness_floor and problem.on("fairness")):
         return frozenset()
-    small = small_orgs(problem)
+    small = (
+        frozenset(r.org for r in problem.requests)
+        if problem.weights.floor_all
+        else small_orgs(problem)
+    )
     return frozenset(r.org for r in problem.requests if r.org in small and servable(r))
 
 

@@ -15,16 +15,29 @@ Variables and constraints (each rule can be switched off through ``Problem.disab
   continuing requests (and locks) within capacity and organisation cap; otherwise those requests
   fall back to the continuity bonus in the score, so the solver keeps as many as pay off.
 * fairness floor — ``f[o]`` ≤ Σ x[r,·] over the requests of each small body with at least one
-  servable request; the objective pays a dominating penalty for every f[o] = 0 (more than all
-  scores together), so the floor comes first whenever it can be met and the model never becomes
-  infeasible because of it; bodies left out are reported in ``fairness_violations``.
-* objective — maximise Σ points(r,e)·x[r,e] − penalty·(bodies left out), with integer points
-  from :func:`~.model.pair_fit` (skill fit per skill + urgency + preference + continuity −
-  travel, weights × :data:`~.model.SCALE`).
+  servable request. The floor comes first, lexicographically: the answer serves as many of
+  those bodies as possible, and only then maximises the score. That is what a dominating
+  penalty (more than all scores together, :func:`~.model.fairness_penalty_points`) per body
+  left out would do in one objective, but solved in two steps so the big coefficient never
+  enters the LP: when the starting answer already serves every such body, Σ f = |floor| is
+  simply imposed; otherwise a first solve maximises Σ f and the second keeps Σ f at that value.
+  The model stays feasible whatever the floor; bodies left out are reported in
+  ``fairness_violations`` and the reported ``objective`` subtracts the penalty for each.
+* objective — maximise Σ points(r,e)·x[r,e], integer points from :func:`~.model.pair_fit`
+  (skill fit per skill + urgency + preference + continuity − travel, weights ×
+  :data:`~.model.SCALE`).
 
-The first-come answer with the hard pairs reserved (:func:`~.greedy.greedy_choice`) is given as
-a complete hint, and returned as the answer (status ``feasible``, ``time_limited``) if the search
-finds nothing better before the time limit.
+Start and fallback: the better (floor first, then score) of a best-first greedy and an
+LP-guided rounding (:func:`~.flow.lp_guided_choice`), both improved by local search, is given
+to CP-SAT as a complete hint, and returned (status ``feasible``, ``time_limited``) if the search
+finds nothing before the time limit. The answer is ``optimal`` only when CP-SAT proves it (and
+the floor step, if it ran, was proven too); otherwise ``gap`` is certified by the solver's bound.
+
+Why the time limit matters: with capacity in visits and requests of 1–4 visits this is a
+generalised assignment problem. On a tight month (demand above capacity) the LP bound is within
+a fraction of a percent of the optimum, yet closing that last gap can take CP-SAT (or a MIP
+solver) tens of seconds; the first seconds give an answer with a certified gap of a few percent
+at most, and it shrinks with the time limit.
 """
 
 from __future__ import annotations
@@ -35,18 +48,24 @@ import time
 from ortools.sat.python import cp_model
 
 from .diagnose import assemble, infeasible
-from .greedy import greedy_choice
+from .flow import lp_guided_choice
+from .greedy import best_first_choice
 from .model import (
     SCALE,
+    Alternative,
     Assignment,
     Fit,
     Problem,
+    Proposal,
+    Unassigned,
     candidates,
     fairness_penalty_points,
     fixed_pairs,
     floor_orgs,
     pair_fit,
 )
+
+__all__ = ["Alternative", "Assignment", "Proposal", "Unassigned", "solve"]
 
 _STATUS = {
     cp_model.OPTIMAL: "optimal",
@@ -55,53 +74,11 @@ _STATUS = {
 }
 
 
-def _patterns(sizes: dict[int, int], capacity: int, limit: int) -> list[dict[int, int]] | None:
-    """Maximal count vectors (visits → number of requests) that fit ``capacity``, at most
-    ``sizes[v]`` of each; ``None`` when there are more than ``limit``."""
-    classes = sorted(sizes, reverse=True)
-    out: list[dict[int, int]] = []
-
-    def walk(i: int, room: int, acc: dict[int, int]) -> bool:
-        if i == len(classes):
-            # maximal: no class can take one more
-            if all(acc[v] >= sizes[v] or v > room for v in classes):
-                out.append(dict(acc))
-            return len(out) <= limit
-        v = classes[i]
-        for n in range(min(sizes[v], room // v), -1, -1):
-            acc[v] = n
-            if not walk(i + 1, room - n * v, acc):
-                return False
-        return True
-
-    return out if walk(0, capacity, {}) else None
-
-
-def _add_patterns(
-    model: cp_model.CpModel,
-    x: dict[tuple[str, str], cp_model.IntVar],
-    keys: list[tuple[str, str]],
-    visits: dict[tuple[str, str], int],
-    capacity: int,
-    limit: int = 64,
-) -> None:
-    """Tighten one expert's capacity (a knapsack) with its pattern formulation: choose one
-    maximal mix of request sizes; the requests of each size are at most that mix's count. The
-    LP relaxation of this is the convex hull of the knapsack aggregated by size, which the plain
-    Σ visits·x ≤ capacity is far from (many 2- and 3-visit requests into 5 visits)."""
-    sizes: dict[int, int] = {}
-    for k in keys:
-        sizes[visits[k]] = sizes.get(visits[k], 0) + 1
-    patterns = _patterns(sizes, capacity, limit)
-    if not patterns or len(patterns) < 2:
-        return
-    z = [model.new_bool_var("") for _ in patterns]
-    model.add_exactly_one(z)
-    for v in sizes:
-        model.add(
-            sum(x[k] for k in keys if visits[k] == v)
-            <= sum(p[v] * zi for p, zi in zip(patterns, z, strict=True))
-        )
+def _solver(seconds: float, workers: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(seconds, 0.001)
+    solver.parameters.num_workers = max(1, workers)
+    return solver
 
 
 def solve(problem: Problem, *, time_limit_s: float = 10.0, workers: int = 8) -> Assignment:
@@ -148,9 +125,6 @@ def solve(problem: Problem, *, time_limit_s: float = 10.0, workers: int = 8) -> 
                 model.add(
                     sum(reqs[rid].visits * x[(rid, e)] for rid, e in keys) <= experts[eid].capacity
                 )
-                _add_patterns(
-                    model, x, keys, {k: reqs[k[0]].visits for k in keys}, experts[eid].capacity
-                )
 
     y: dict[tuple[str, str], cp_model.IntVar] = {}
     if problem.on("org_cap"):
@@ -173,44 +147,82 @@ def solve(problem: Problem, *, time_limit_s: float = 10.0, workers: int = 8) -> 
         served[o] = model.new_bool_var(f"f[{o}]")
         model.add(sum(x[k] for k in by_org.get(o, [])) >= served[o])
 
-    model.maximize(
-        sum(f.points * x[k] for k, f in pairs.items()) + sum(penalty * v for v in served.values())
+    def hint(choice: dict[str, str]) -> None:
+        model.clear_hints()  # type: ignore[no-untyped-call]
+        for (rid, eid), var in x.items():
+            model.add_hint(var, choice.get(rid) == eid)
+        held = {(eid, reqs[rid].org) for rid, eid in choice.items()}
+        for key, var in y.items():
+            model.add_hint(var, key in held)
+        orgs = {reqs[rid].org for rid in choice}
+        for o, var in served.items():
+            model.add_hint(var, o in orgs)
+
+    deadline = t0 + max(time_limit_s, 0.001)
+    start = max(
+        (
+            best_first_choice(problem, cands, fixed, floor),
+            lp_guided_choice(problem, cands, fixed, floor),
+        ),
+        key=lambda c: (
+            len(floor & {reqs[rid].org for rid in c}),
+            sum(pairs[k].points for k in c.items()),
+        ),
     )
+    hint(start)
 
-    hint = greedy_choice(problem, cands, fixed, reserve_hard=True)
-    for (rid, eid), var in x.items():
-        model.add_hint(var, hint.get(rid) == eid)
-    hinted_pairs = {(eid, reqs[rid].org) for rid, eid in hint.items()}
-    for key, var in y.items():
-        model.add_hint(var, key in hinted_pairs)
-    hinted_orgs = {reqs[rid].org for rid in hint}
-    for o, var in served.items():
-        model.add_hint(var, o in hinted_orgs)
+    # Fairness first, lexicographically: how many small bodies can be served at all? When the
+    # hint already serves them all, that is the answer; otherwise a first solve maximises it.
+    floor_ok = len(floor & {reqs[rid].org for rid in start})
+    floor_proven = floor_ok == len(floor)
+    floor_bound = float(floor_ok)
+    time_limited = False
+    if not floor_proven:
+        model.maximize(sum(served.values()))
+        solver = _solver(deadline - time.perf_counter(), workers)
+        code = solver.solve(model)
+        if code in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            floor_ok = round(solver.objective_value)
+            start = {rid: eid for (rid, eid), v in x.items() if solver.boolean_value(v)}
+            hint(start)
+        floor_proven = code == cp_model.OPTIMAL
+        raw = solver.best_objective_bound
+        floor_bound = min(float(len(floor)), raw) if math.isfinite(raw) else float(len(floor))
+        time_limited = not floor_proven
+        model.clear_objective()  # type: ignore[no-untyped-call]
+    if served:
+        model.add(sum(served.values()) >= floor_ok)
 
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(time_limit_s, 0.001)
-    solver.parameters.num_workers = max(1, workers)
+    # then the best total score among the answers that serve that many
+    model.maximize(sum(f.points * x[k] for k, f in pairs.items()))
+    solver = _solver(deadline - time.perf_counter(), workers)
     code = solver.solve(model)
     status = _STATUS.get(code, "unknown")
-    raw_bound = solver.best_objective_bound
-    offset = penalty * len(floor)
-    bound = (raw_bound - offset) / SCALE if math.isfinite(raw_bound) else None
     if status in ("optimal", "feasible"):
         chosen = {rid: eid for (rid, eid), var in x.items() if solver.boolean_value(var)}
     elif status == "unknown":
         # nothing found in time: the hint satisfies every hard rule, return it
-        chosen, status = hint, "feasible"
+        chosen, status = start, "feasible"
     else:
         chosen = {}
+    time_limited = time_limited or code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE)
+    if status == "optimal" and not floor_proven:
+        status = "feasible"
+    bound: float | None = None
+    if math.isfinite(solver.best_objective_bound) and status != "infeasible":
+        # any answer serving at least floor_ok small bodies scores at most the solver's bound
+        # and leaves out at least |floor| − floor_bound of them (see the module docstring)
+        left_out = len(floor) - math.floor(floor_bound + 1e-9)
+        bound = (solver.best_objective_bound - penalty * left_out) / SCALE
     return assemble(
         problem,
         cands,
         fixed,
         chosen,
         status=status,
-        bound=bound if status != "infeasible" else None,
+        bound=bound,
         solve_s=time.perf_counter() - t0,
-        time_limited=code not in (cp_model.OPTIMAL, cp_model.INFEASIBLE),
+        time_limited=time_limited,
         penalty=penalty,
         floor=floor,
         method="cp-sat",
