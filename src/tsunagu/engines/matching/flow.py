@@ -149,16 +149,18 @@ def _arcs(
         # is exact for these small integers
         held = np.rint(has.astype(np.float32) @ level_f.T).astype(np.int32)
         points = (base.astype(np.int32)[:, None] + np.int32(margin) * held).astype(np.int32)
-        if problem.on("travel"):
-            served_online = online_req | (either_req & e_onl[None, :])
-            cost = travel.T[r_area][:, e_area] * visits[:, None]
-            cost[served_online] = 0
-            points -= cost
         for j, r in enumerate(rs):
             if r.preferred in e_idx:
                 points[j, e_idx[r.preferred]] += pref
             if r.current in e_idx:
                 points[j, e_idx[r.current]] += cont
+        if problem.weights.per_visit:  # as pair_fit: the fit counts once per visit
+            points *= visits[:, None]
+        if problem.on("travel"):
+            served_online = online_req | (either_req & e_onl[None, :])
+            cost = travel.T[r_area][:, e_area] * visits[:, None]
+            cost[served_online] = 0
+            points -= cost
         ri, ei = np.nonzero(mask & (points > 0))
         out_r.append(np.asarray(rows, dtype=np.int64)[ri])
         out_e.append(ei.astype(np.int64))

@@ -185,6 +185,10 @@ class Weights:
     fairness_penalty: float | None = None
     """Penalty per small body left out; ``None`` = dominating (more than all scores together),
     i.e. the floor comes before any score."""
+    per_visit: bool = True
+    """Count the fit once per visit served (value delivered), not once per request. Per request,
+    scarce capacity goes to one-visit requests first; per visit, a request for two visits a
+    month is worth twice one for one visit. It also makes the optimum far easier to prove."""
 
     def travel_cost(self, expert_area: str, request_area: str) -> float:
         cost = self.travel.get((expert_area, request_area))
@@ -314,6 +318,8 @@ def pair_fit(problem: Problem, request: Request, expert: Expert) -> Fit:
         parts["preference"] = scaled(w.preference)
     if request.current == expert.id:
         parts["continuity"] = scaled(w.continuity)
+    if w.per_visit and request.visits > 1:
+        parts = {k: v * request.visits for k, v in parts.items()}
     mode = service_mode(request, expert)
     if mode == "onsite" and problem.on("travel"):
         cost = scaled(w.travel_cost(expert.area, request.area)) * request.visits

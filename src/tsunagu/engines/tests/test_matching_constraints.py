@@ -163,17 +163,19 @@ def test_org_cap_counts_organisations_not_requests():
 
 
 def test_travel_binds():
-    # "far" is better qualified but based in the wards; three on-site visits to western Tama
+    # "far" is better qualified but based on the islands; three on-site visits to western Tama
+    # (fit and travel both count per visit, so the comparison is per visit: +2 for the extra
+    # level against 7 − 1 more travel)
     experts = [
         expert("near", skills={"bpr": 3}, area="tama_west"),
-        expert("far", skills={"bpr": 5}, area="23ku"),
+        expert("far", skills={"bpr": 4}, area="islands"),
     ]
     requests = [request("r1", area="tama_west", mode="onsite", visits=3)]
     on, off, a, _ = both(experts, requests, "travel")
     assert on == {"r1": "near"}
     assert off == {"r1": "far"}
     far = next(alt for alt in a.alternatives["r1"] if alt.expert == "far")
-    assert far.breakdown["travel"] == -9.0  # 3 per visit from the wards to western Tama
+    assert far.breakdown["travel"] == -21.0  # 7 per visit from the islands to western Tama
     assert a.proposals[0].breakdown["travel"] == -3.0
 
 
