@@ -194,6 +194,16 @@ def _talent_objects(owner) -> dict[str, str]:
         created_at=now,
     )
     run = MatchingRun.objects.create(started_by=owner, created_at=now, status="optimal")
+    from tsunagu.talent.models import StatementExport
+
+    export = StatementExport.objects.create(
+        organization=owner.organization,
+        month=dt.date(2026, 11, 1),
+        requested_by=owner,
+        status="done",
+        pdf=b"%PDF-1.4 x",
+        created_at=now,
+    )
     prop = Proposal.objects.create(run=run, request=req, expert=expert, score=1.0)
     return {
         "support_id": str(req.pk),
@@ -203,6 +213,7 @@ def _talent_objects(owner) -> dict[str, str]:
         "run_id": str(run.pk),
         "proposal_id": str(prop.pk),
         "month": "2026-11",
+        "export_id": str(export.pk),
     }
 
 

@@ -174,5 +174,13 @@ def test_koganei_request_to_reused_artifact(
     page.goto(server.url(f"/talent/statements/?month={this_month}"))
     expect(page.locator("[data-testid=statement]")).to_contain_text(EXPERT)
     _shot(page, "statement")
+    with page.expect_navigation():
+        page.get_by_role("button", name="PDFで出力", exact=True).click()
+    expect(page.locator("[data-testid=statement-export]")).to_have_attribute(
+        "data-status", "done", timeout=120_000
+    )
+    with page.expect_download() as info:
+        page.click("[data-testid=statement-download]")
+    assert info.value.path().read_bytes().startswith(b"%PDF")
     page.goto(server.url("/talent/"))
     expect(page.locator("[data-testid=talent-metrics]")).to_be_visible()

@@ -391,3 +391,32 @@ class FollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"follow-up {self.request_id}"
+
+
+class StatementExport(models.Model):
+    """A monthly statement printed to PDF by a background job."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Printing")
+        DONE = "done", _("Ready")
+        FAILED = "failed", _("Failed")
+
+    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="+")
+    month = models.DateField()
+    lang = models.CharField(max_length=5, default="ja")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    pdf = models.BinaryField(null=True, blank=True)
+    size = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"statement {self.organization_id} {self.month:%Y-%m} ({self.status})"

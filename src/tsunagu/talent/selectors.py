@@ -433,3 +433,13 @@ def service_metrics(*, actor: Actor, today: dt.date | None = None) -> Metrics:
         visits=sum(by_month.values()),
         by_month=sorted(by_month.items())[-24:],
     )
+
+
+def statement_export_get(*, actor: Actor, pk: int) -> Any:
+    from .models import StatementExport
+
+    _require_any(actor)
+    export = StatementExport.objects.select_related("organization").filter(pk=pk).first()
+    if export is None or (not sees_all(actor) and export.organization_id != actor.organization_id):
+        raise NotFound()
+    return export

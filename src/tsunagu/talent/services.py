@@ -1046,3 +1046,33 @@ def expert_skill_confirm(
             obj=row,
             after={"expert": expert.pk, "skill": skill, "level": level},
         )
+
+
+def statement_export_request(
+    *, actor: Actor, organization: Organization, month: dt.date, lang: str
+) -> Any:
+    """Queue the PDF of a monthly statement (own organisation, or Tokyo); a job prints it."""
+    from .models import StatementExport
+    from .tasks import print_statement
+
+    if not (can(actor, Cap.TALENT_VIEW_ANY) or organization.pk == actor.organization_id):
+        raise NotFound()
+    if not (can(actor, Cap.TALENT_VIEW_ANY) or can(actor, Cap.TALENT_REQUEST_OWN)):
+        raise NotFound()
+    with transaction.atomic():
+        export = StatementExport.objects.create(
+            organization=organization,
+            month=_first_of_month(month),
+            lang="en" if lang.startswith("en") else "ja",
+            requested_by_id=actor.pk,
+            created_at=timezone.now(),
+        )
+        audit_record(
+            actor=actor,
+            action="talent.statement_requested",
+            organization=organization,
+            obj=export,
+            after={"month": f"{export.month:%Y-%m}"},
+        )
+        transaction.on_commit(lambda: print_statement.enqueue(export_id=export.pk))
+    return export

@@ -36,3 +36,11 @@ def talent_close_month() -> dict[str, Any]:
         "previous": ledger_close_month(month=previous),
         "current": ledger_close_month(month=today.replace(day=1)),
     }
+
+
+@task(queue_name="reports")
+def print_statement(export_id: int) -> dict[str, Any]:
+    """Print one queued monthly statement to PDF (Chromium, headless)."""
+    from .statements import statement_print
+
+    return statement_print(export_id=export_id)

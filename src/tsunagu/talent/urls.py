@@ -20,5 +20,10 @@ urlpatterns = [
     path("statements/", views.statements_view, name="statements"),
     path("statements/<str:code>/<str:month>.csv", views.statement_csv_view, name="statement_csv"),
     path("statements/<str:code>/<str:month>.pdf", views.statement_pdf_view, name="statement_pdf"),
+    path(
+        "statements/exports/<int:export_id>/",
+        views.statement_export_view,
+        name="statement_export",
+    ),
     path("leaders/", views.leaders_view, name="leaders"),
 ]

@@ -13,7 +13,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -779,35 +778,49 @@ def statement_csv_view(request: HttpRequest, code: str, month: str) -> HttpRespo
 
 
 @login_required
-@require_GET
+@require_POST
 def statement_pdf_view(request: HttpRequest, code: str, month: str) -> HttpResponse:
-    from tsunagu.core.pdf import html_to_pdf, print_css
-
+    """Queue the PDF and show its progress (a background job prints it)."""
     user = _actor(request)
     try:
-        org, m, entries = _statement_rows(user, code, month)
+        org = _statement_org(user, code)
+        m = dt.date.fromisoformat(month + "-01")
+        export = services.statement_export_request(
+            actor=user, organization=org, month=m, lang=_lang()
+        )
     except ValueError:
         return _error_page(request, NotFound())
     except DomainError as exc:
         return _error_page(request, exc)
-    html = render_to_string(
-        "talent/statement_print.html",
-        {
-            "org": org,
-            "month": m,
-            "entries": entries,
-            "total": sum(e.amount for e in entries),
-            "css": print_css(),
-            "today": timezone.localdate(),
-        },
-    )
+    return redirect("talent:statement_export", export_id=export.pk)
+
+
+@login_required
+@require_GET
+def statement_export_view(request: HttpRequest, export_id: int) -> HttpResponse:
+    user = _actor(request)
     try:
-        pdf = html_to_pdf(html)
-    except (RuntimeError, OSError) as exc:
-        return _error_page(request, ValidationFailed(str(exc)[:300]))
-    resp = HttpResponse(pdf, content_type="application/pdf")
-    resp["Content-Disposition"] = f'attachment; filename="statement-{code}-{month}.pdf"'
-    return resp
+        export = selectors.statement_export_get(actor=user, pk=export_id)
+    except DomainError as exc:
+        return _error_page(request, exc)
+    if request.GET.get("download"):
+        if export.status != "done" or not export.pdf:
+            return _error_page(request, NotFound())
+        resp = HttpResponse(bytes(export.pdf), content_type="application/pdf")
+        resp["Content-Disposition"] = (
+            f'attachment; filename="statement-{export.organization.code}-{export.month:%Y-%m}.pdf"'
+        )
+        return resp
+    template = (
+        "talent/_statement_export.html"
+        if request.headers.get("HX-Request")
+        else "talent/statement_export.html"
+    )
+    return render(
+        request,
+        template,
+        {"export": export, "pending": export.status in ("queued", "running")},
+    )
 
 
 # --------------------------------------------------------------------------- DX leaders

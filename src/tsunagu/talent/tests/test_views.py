@@ -117,3 +117,27 @@ def test_calendar_shows_blackouts_and_books_a_day(pool, koganei_staff, client_fo
     )
     assert res.status_code == 302
     assert Visit.objects.filter(assignment__request=req, date=day).exists()
+
+
+def test_statement_pdf_is_printed_by_a_job(pool, koganei_staff, musashino_staff, client_for):
+    import shutil
+
+    from tsunagu.talent.models import StatementExport
+    from tsunagu.talent.statements import statement_print
+
+    client = client_for(koganei_staff)
+    res = client.post(f"/talent/statements/{KOGANEI}/{NEXT_MONTH:%Y-%m}.pdf")
+    assert res.status_code == 302
+    export = StatementExport.objects.get()
+    assert export.status == "queued"
+    # Another municipality can neither queue nor read it.
+    other = client_for(musashino_staff)
+    assert other.post(f"/talent/statements/{KOGANEI}/{NEXT_MONTH:%Y-%m}.pdf").status_code == 404
+    assert other.get(f"/talent/statements/exports/{export.pk}/").status_code == 404
+    if not shutil.which("chromium"):
+        pytest.skip("Chromium is installed by make system-deps")
+    statement_print(export_id=export.pk)
+    export.refresh_from_db()
+    assert export.status == "done", export.error
+    pdf = client.get(f"/talent/statements/exports/{export.pk}/?download=1")
+    assert pdf.status_code == 200 and bytes(pdf.content).startswith(b"%PDF")
