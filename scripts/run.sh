@@ -31,7 +31,7 @@ cat <<TXT
     都 platform admin ........... tokyo-admin       (must register a security key or app)
     都 DX-support coordinator ... tokyo-coordinator (must register a security key or app)
     Auditor ..................... tokyo-auditor     (must register a security key or app)
-    External expert ............. expert-yamada
+    External experts ............ expert-kobayashi (BPR), expert-yamada (security)
     Every municipality: <slug>-cio and <slug>-staff (e.g. hachioji-staff, ogasawara-cio)
 
 TXT
