@@ -12,8 +12,6 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from tsunagu.accounts.models import User
-
 from . import selectors, services
 from .charts import Bar, bar_chart
 from .errors import DomainError, NotFound, PermissionDenied
@@ -21,6 +19,7 @@ from .forms import OrganizationProfileForm
 from .models import Job, OrgKind, Region
 from .permissions import can
 from .roles import MUNICIPAL_ROLES, Cap, Role
+from .web import signed_in_user
 
 MODEL_TONES = {
     "unknown": "gray",
@@ -30,12 +29,6 @@ MODEL_TONES = {
     "beta_prime": "orange",
     "custom": "purple",
 }
-
-
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (views are all behind ``login_required``)."""
-    assert isinstance(request.user, User)
-    return request.user
 
 
 def _domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
@@ -53,7 +46,7 @@ def _domain_error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     from tsunagu.notifications.selectors import notification_list
 
     ctx: dict[str, Any] = {
@@ -100,7 +93,9 @@ def organization_list_view(request: HttpRequest) -> HttpResponse:
     kind = request.GET.get("kind") or None
     region = request.GET.get("region") or None
     query = (request.GET.get("q") or "").strip()[:50] or None
-    orgs = selectors.organization_list(actor=_actor(request), kind=kind, region=region, query=query)
+    orgs = selectors.organization_list(
+        actor=signed_in_user(request), kind=kind, region=region, query=query
+    )
     ctx = {
         "orgs": orgs,
         "kinds": OrgKind.choices,
@@ -122,20 +117,23 @@ def organization_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def organization_detail_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        org = selectors.organization_get(actor=_actor(request), code=code)
+        org = selectors.organization_get(actor=signed_in_user(request), code=code)
     except DomainError as exc:
         return _domain_error_page(request, exc)
-    members = selectors.member_list(actor=_actor(request), organization=org)
+    members = selectors.member_list(actor=signed_in_user(request), organization=org)
     return render(
         request,
         "core/organization_detail.html",
         {
             "org": org,
             "members": members,
-            "can_edit": selectors.organization_can_edit(actor=_actor(request), organization=org),
-            "can_set_mfa": can(_actor(request), Cap.ORG_EDIT_ANY)
+            "can_edit": selectors.organization_can_edit(
+                actor=signed_in_user(request), organization=org
+            ),
+            "can_set_mfa": can(signed_in_user(request), Cap.ORG_EDIT_ANY)
             or (
-                _actor(request).role == Role.MUNI_CIO and _actor(request).organization_id == org.pk
+                signed_in_user(request).role == Role.MUNI_CIO
+                and signed_in_user(request).organization_id == org.pk
             ),
         },
     )
@@ -145,8 +143,8 @@ def organization_detail_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def organization_edit_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        org = selectors.organization_get(actor=_actor(request), code=code)
-        if not selectors.organization_can_edit(actor=_actor(request), organization=org):
+        org = selectors.organization_get(actor=signed_in_user(request), code=code)
+        if not selectors.organization_can_edit(actor=signed_in_user(request), organization=org):
             raise NotFound()
     except DomainError as exc:
         return _domain_error_page(request, exc)
@@ -159,7 +157,7 @@ def organization_edit_view(request: HttpRequest, code: str) -> HttpResponse:
             data = {f: form.cleaned_data[f] or "" for f in fields}
             try:
                 services.organization_update_profile(
-                    actor=_actor(request),
+                    actor=signed_in_user(request),
                     organization=org,
                     data=data,
                     expected_version=form.cleaned_data["version"],
@@ -182,10 +180,10 @@ def organization_edit_view(request: HttpRequest, code: str) -> HttpResponse:
 @require_POST
 def organization_mfa_policy_view(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        org = selectors.organization_get(actor=_actor(request), code=code)
+        org = selectors.organization_get(actor=signed_in_user(request), code=code)
         required = request.POST.get("required") == "1"
         services.organization_set_mfa_policy(
-            actor=_actor(request), organization=org, required=required
+            actor=signed_in_user(request), organization=org, required=required
         )
     except (NotFound, PermissionDenied) as exc:
         return _domain_error_page(request, NotFound() if isinstance(exc, PermissionDenied) else exc)
@@ -198,7 +196,7 @@ def organization_mfa_policy_view(request: HttpRequest, code: str) -> HttpRespons
 def audit_list_view(request: HttpRequest) -> HttpResponse:
     try:
         entries = selectors.audit_entry_list(
-            actor=_actor(request),
+            actor=signed_in_user(request),
             organization_code=request.GET.get("org") or None,
             action_prefix=request.GET.get("action") or None,
         )
@@ -212,8 +210,8 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "org_filter": request.GET.get("org", ""),
             "action_filter": request.GET.get("action", ""),
-            "can_verify": can(_actor(request), Cap.AUDIT_VERIFY),
-            "scope_all": can(_actor(request), Cap.AUDIT_VIEW_ANY),
+            "can_verify": can(signed_in_user(request), Cap.AUDIT_VERIFY),
+            "scope_all": can(signed_in_user(request), Cap.AUDIT_VIEW_ANY),
         },
     )
 
@@ -221,10 +219,10 @@ def audit_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def audit_verify_view(request: HttpRequest) -> HttpResponse:
-    if not can(_actor(request), Cap.AUDIT_VERIFY):
+    if not can(signed_in_user(request), Cap.AUDIT_VERIFY):
         return _domain_error_page(request, NotFound())
     job = services.job_start(
-        actor=_actor(request),
+        actor=signed_in_user(request),
         kind="audit.verify",
         label=_("Audit trail verification"),
         task_path="tsunagu.core.tasks.audit_chain_verify_job",
@@ -236,7 +234,7 @@ def audit_verify_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def job_list_view(request: HttpRequest) -> HttpResponse:
-    jobs = selectors.job_list(actor=_actor(request)).select_related("owner")[:100]
+    jobs = selectors.job_list(actor=signed_in_user(request)).select_related("owner")[:100]
     return render(request, "core/job_list.html", {"jobs": jobs})
 
 
@@ -244,7 +242,7 @@ def job_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def job_detail_view(request: HttpRequest, job_id: int) -> HttpResponse:
     try:
-        job = selectors.job_get(actor=_actor(request), job_id=job_id)
+        job = selectors.job_get(actor=signed_in_user(request), job_id=job_id)
     except DomainError as exc:
         return _domain_error_page(request, exc)
     done = job.status in (Job.Status.SUCCEEDED, Job.Status.FAILED)

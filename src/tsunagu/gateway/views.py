@@ -20,7 +20,6 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -31,6 +30,7 @@ from tsunagu.core.errors import DomainError, NotFound, PermissionDenied, Validat
 from tsunagu.core.models import Organization
 from tsunagu.core.permissions import can
 from tsunagu.core.roles import Cap
+from tsunagu.core.web import int_or, is_htmx, refusal_page, signed_in_user, ui_lang
 
 from . import selectors
 from .charts import line_chart
@@ -97,35 +97,6 @@ def _category_label(slug: str) -> str:
     return str(labels.get(slug, slug.replace("_", " ").capitalize()))
 
 
-def _actor(request: HttpRequest) -> User:
-    """The signed-in user (views are all behind ``login_required``)."""
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
-
-
-def _htmx(request: HttpRequest) -> bool:
-    return bool(request.headers.get("HX-Request"))
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    """A refusal as a page. Permission refusals look like missing pages (no probing)."""
-    if isinstance(exc, PermissionDenied):
-        exc = NotFound()
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": _("Not found") if exc.status == 404 else _("Not possible"),
-            "message": str(exc.message),
-        },
-        status=exc.status,
-    )
-
-
 def _can_view(user: User) -> bool:
     return can(user, Cap.GATEWAY_VIEW_OWN) or can(user, Cap.GATEWAY_VIEW_ANY)
 
@@ -137,7 +108,7 @@ def _can_request(user: User) -> bool:
 def _org_name(org: Organization | None) -> str:
     if org is None:
         return ""
-    return org.name_en if _lang() == "en" and org.name_en else org.name
+    return org.name_en if ui_lang() == "en" and org.name_en else org.name
 
 
 def _duration(minutes: float | None) -> str:
@@ -251,7 +222,7 @@ def verdict_context(doc: dict[str, Any] | None) -> dict[str, Any] | None:
     """
     if not doc:
         return None
-    lang = _lang()
+    lang = ui_lang()
     risk = doc.get("risk") if isinstance(doc.get("risk"), dict) else {}
     cls = str(_pick(doc, "risk_class") or _pick(risk, "risk_class", "class") or "")
     score = _pick(doc, "score", default=_pick(risk, "score"))
@@ -380,9 +351,9 @@ def _train_status() -> dict[str, Any]:
 @login_required
 @require_GET
 def overview_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_view(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     mine = selectors.change_request_list(actor=user)
     if not selectors.sees_all(user):
         mine = mine.filter(organization_id=user.organization_id)
@@ -437,9 +408,9 @@ def _kind_cards() -> list[dict[str, Any]]:
 @login_required
 @require_GET
 def request_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_view(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     state = request.GET.get("state") or ""
     kind = request.GET.get("kind") or ""
     risk = request.GET.get("class") or ""
@@ -470,7 +441,7 @@ def request_list_view(request: HttpRequest) -> HttpResponse:
         "state_tones": STATE_TONES,
         "class_tones": CLASS_TONES,
     }
-    template = "gateway/_request_rows.html" if _htmx(request) else "gateway/request_list.html"
+    template = "gateway/_request_rows.html" if is_htmx(request) else "gateway/request_list.html"
     return render(request, template, ctx)
 
 
@@ -524,7 +495,7 @@ def _build_form(
     target = (data or {}).get("organization") or (initial or {}).get("organization") or ""
     org_key = target or user.organization.code
     catalog = [
-        (svc.slug, svc.name if _lang() == "ja" or not svc.name_en else svc.name_en)
+        (svc.slug, svc.name if ui_lang() == "ja" or not svc.name_en else svc.name_en)
         for svc in selectors.catalog_list(actor=user)
     ]
     return ChangeRequestForm(
@@ -578,9 +549,9 @@ def _form_page(
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_request(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     kind = request.POST.get("kind") or request.GET.get("kind") or ""
     if kind not in KIND_FIELDS:
         return render(request, "gateway/request_kind.html", {"kinds": _kind_cards()})
@@ -607,7 +578,7 @@ def request_new_view(request: HttpRequest) -> HttpResponse:
             )
         except DomainError as exc:
             if isinstance(exc, PermissionDenied | NotFound):
-                return _error_page(request, exc)
+                return refusal_page(request, exc)
             _apply_errors(form, exc)
         else:
             messages.success(request, _submitted_message(req))
@@ -650,9 +621,9 @@ def _preview_for(user: User, form: ChangeRequestForm, kind: str) -> dict[str, An
 @require_POST
 def request_preview_view(request: HttpRequest) -> HttpResponse:
     """The live verdict (htmx): what the verifier says about the form as typed so far."""
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_request(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     kind = request.POST.get("kind") or ""
     if kind not in KIND_FIELDS:
         return render(request, "gateway/_verdict_panel.html", {"preview": None})
@@ -663,20 +634,20 @@ def request_preview_view(request: HttpRequest) -> HttpResponse:
 
 
 def _get_request(request: HttpRequest, request_id: int) -> ChangeRequest:
-    return selectors.change_request_get(actor=_actor(request), pk=request_id)
+    return selectors.change_request_get(actor=signed_in_user(request), pk=request_id)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_edit_view(request: HttpRequest, request_id: int) -> HttpResponse:
     """Edit a draft, and submit it when ready (its requester only)."""
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         req = _get_request(request, request_id)
         if req.requester_id != user.pk or req.state != ChangeState.DRAFT:
             raise NotFound()
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     kind = req.kind
     if request.method == "GET":
         initial = {
@@ -701,13 +672,13 @@ def request_edit_view(request: HttpRequest, request_id: int) -> HttpResponse:
                 title=form.cleaned_data["title"],
                 justification=form.cleaned_data.get("justification") or "",
                 form=form.typed(),
-                expected_version=_int(request.POST.get("lock_version")),
+                expected_version=int_or(request.POST.get("lock_version"), None),
             )
             if request.POST.get("action") != "draft":
                 req = services.change_request_submit(actor=user, request=req)
         except DomainError as exc:
             if isinstance(exc, PermissionDenied | NotFound):
-                return _error_page(request, exc)
+                return refusal_page(request, exc)
             _apply_errors(form, exc)
         else:
             messages.success(request, _submitted_message(req))
@@ -717,17 +688,10 @@ def request_edit_view(request: HttpRequest, request_id: int) -> HttpResponse:
     )
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def _timeline(req: ChangeRequest) -> list[dict[str, Any]]:
     labels = dict(ChangeState.choices)
     verdict = req.verdict or {}
-    lang = _lang()
+    lang = ui_lang()
     # The service stores the English verdict summary as the "verified" note; show the summary
     # in the reader's language instead.
     summaries = {verdict.get("summary_en"), verdict.get("summary_ja")} - {None, ""}
@@ -750,7 +714,7 @@ def _timeline(req: ChangeRequest) -> list[dict[str, Any]]:
 
 
 def _detail_context(request: HttpRequest, req: ChangeRequest) -> dict[str, Any]:
-    user = _actor(request)
+    user = signed_in_user(request)
     approvals = list(req.approvals.select_related("reviewer"))
     human_ok = [
         a
@@ -823,9 +787,9 @@ def request_detail_view(request: HttpRequest, request_id: int) -> HttpResponse:
     try:
         req = _get_request(request, request_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     ctx = _detail_context(request, req)
-    if _htmx(request) and request.GET.get("part") == "status":
+    if is_htmx(request) and request.GET.get("part") == "status":
         return render(request, "gateway/_request_status.html", ctx)
     return render(request, "gateway/request_detail.html", ctx)
 
@@ -837,16 +801,16 @@ def _request_action(
     success: str,
 ) -> HttpResponse:
     """Run one write on a request the user can see; refusals come back as a message."""
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         req = _get_request(request, request_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     try:
         act(user, req)
     except DomainError as exc:
         if isinstance(exc, NotFound):
-            return _error_page(request, exc)
+            return refusal_page(request, exc)
         details = "; ".join(str(v) for v in (exc.details or {}).values())
         messages.error(request, details or str(exc.message))
     else:
@@ -867,7 +831,7 @@ def request_decide_view(request: HttpRequest, request_id: int) -> HttpResponse:
             request=req,
             approve=approve,
             reason=reason,
-            expected_version=_int(request.POST.get("lock_version")),
+            expected_version=int_or(request.POST.get("lock_version"), None),
         ),
         _("Your approval was recorded.") if approve else _("The request was rejected."),
     )
@@ -954,7 +918,7 @@ def attachment_download_view(
         if att is None:
             raise NotFound()
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     response = HttpResponse(bytes(att.data), content_type=att.content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(att.name)}"
     response["X-Content-Type-Options"] = "nosniff"
@@ -967,11 +931,11 @@ def attachment_download_view(
 @login_required
 @require_GET
 def review_queue_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         queue = selectors.review_queue(actor=user)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     now = timezone.now()
     rows = []
     for req in queue:
@@ -1009,9 +973,9 @@ def review_queue_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def catalog_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_view(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     groups: dict[str, list[dict[str, Any]]] = {}
     can_adopt = can(user, Cap.GATEWAY_REQUEST_OWN) or can(user, Cap.GATEWAY_REQUEST_SHARED)
     adopted = selectors.catalog_adopted_slugs(actor=user)
@@ -1019,7 +983,7 @@ def catalog_view(request: HttpRequest) -> HttpResponse:
         groups.setdefault(svc.category, []).append(
             {
                 "svc": svc,
-                "name": svc.name_en if _lang() == "en" and svc.name_en else svc.name,
+                "name": svc.name_en if ui_lang() == "en" and svc.name_en else svc.name,
                 "adopted": svc.slug in adopted,
                 "ports": [_flow_text(f) for f in (svc.flows or [])],
             }
@@ -1043,7 +1007,7 @@ def _flow_text(flow: dict[str, Any]) -> str:
 @login_required
 @require_POST
 def catalog_adopt_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         svc = selectors.catalog_get(actor=user, slug=request.POST.get("slug", "")[:60])
         if selectors.catalog_adopted_by(actor=user, service=svc):
@@ -1053,7 +1017,7 @@ def catalog_adopt_view(request: HttpRequest) -> HttpResponse:
             return redirect("gateway:catalog")
         req = _services().catalog_adopt(actor=user, organization=user.organization, service=svc)
     except (NotFound, PermissionDenied) as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     except DomainError as exc:
         details = "; ".join(str(v) for v in (exc.details or {}).values())
         messages.error(request, details or str(exc.message))
@@ -1068,7 +1032,7 @@ def catalog_adopt_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def policy_home_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     code = request.GET.get("org") or user.organization.code
     return redirect("gateway:policy", org_code=code[:6])
 
@@ -1086,12 +1050,12 @@ def _expiry(date: dt.date | None, today: dt.date) -> str:
 @login_required
 @require_GET
 def policy_view(request: HttpRequest, org_code: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         org = core_selectors.organization_get(actor=user, code=org_code)
         reach = selectors.policy_reach(actor=user, organization=org)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     today = timezone.localdate()
     zones = []
     for zone, entries in sorted(
@@ -1148,9 +1112,9 @@ def policy_view(request: HttpRequest, org_code: str) -> HttpResponse:
 @login_required
 @require_GET
 def version_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_view(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     page = Paginator(selectors.version_list(actor=user), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
@@ -1173,10 +1137,10 @@ def version_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def version_detail_view(request: HttpRequest, number: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         version = selectors.version_get(actor=user, number=number)
-        against_n = _int(request.GET.get("against"))
+        against_n = int_or(request.GET.get("against"), None)
         against: PolicyVersion | None = None
         if against_n is not None:
             against = selectors.version_get(actor=user, number=against_n)
@@ -1191,7 +1155,7 @@ def version_detail_view(request: HttpRequest, number: int) -> HttpResponse:
         others = list(selectors.version_list(actor=user).values_list("number", flat=True)[:200])
         applied = selectors.change_request_list(actor=user).filter(applied_version=version)[:50]
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     active = selectors.active_version()
     return render(
         request,
@@ -1212,7 +1176,7 @@ def version_detail_view(request: HttpRequest, number: int) -> HttpResponse:
 
 
 def verdict_finding(f: Any) -> dict[str, str]:
-    lang = _lang()
+    lang = ui_lang()
     return {
         "severity": str(_pick(f, "severity", default="")),
         "code": str(_pick(f, "code", default="")),
@@ -1223,12 +1187,12 @@ def verdict_finding(f: Any) -> dict[str, str]:
 @login_required
 @require_GET
 def artifact_download_view(request: HttpRequest, number: int, artifact_path: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         version = selectors.version_get(actor=user, number=number)
         art = selectors.artifact_get(actor=user, version=version, path=artifact_path)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     response = HttpResponse(art.blob.text, content_type="text/plain; charset=utf-8")
     filename = f"v{version.number}-{art.path.replace('/', '_')}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(filename)}"
@@ -1239,7 +1203,7 @@ def artifact_download_view(request: HttpRequest, number: int, artifact_path: str
 @login_required
 @require_POST
 def version_rollback_view(request: HttpRequest, number: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         if not can(user, Cap.GATEWAY_OPERATE):
             raise NotFound()
@@ -1248,7 +1212,7 @@ def version_rollback_view(request: HttpRequest, number: int) -> HttpResponse:
             actor=user, target=target, reason=request.POST.get("reason", "")
         )
     except (NotFound, PermissionDenied) as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     except DomainError as exc:
         details = "; ".join(str(v) for v in (exc.details or {}).values())
         messages.error(request, details or str(exc.message))
@@ -1264,13 +1228,13 @@ def version_rollback_view(request: HttpRequest, number: int) -> HttpResponse:
 @login_required
 @require_POST
 def train_run_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         if not can(user, Cap.GATEWAY_OPERATE):
             raise NotFound()
         _train().train_request_run(actor=user)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     messages.success(request, _("The release train was asked to run now."))
     target = request.POST.get("next") or reverse("gateway:version_list")
     if not target.startswith("/gateway/"):
@@ -1284,9 +1248,9 @@ def train_run_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def lead_times_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_view(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     org: Organization | None = None
     code = request.GET.get("org") or ""
     try:
@@ -1294,7 +1258,7 @@ def lead_times_view(request: HttpRequest) -> HttpResponse:
             org = core_selectors.organization_get(actor=user, code=code[:6])
         stats = selectors.lead_times(actor=user, organization=org)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     classes = [
         {
             "label": RiskClass(c.risk_class).label,
@@ -1372,9 +1336,9 @@ def lead_times_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def recertification_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not _can_view(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     pending = selectors.recertification_list(actor=user)
     today = timezone.localdate()
     rows = [
@@ -1400,13 +1364,13 @@ def recertification_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def recertification_decide_view(request: HttpRequest, recert_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     keep = request.POST.get("keep") == "1"
     try:
         rec = selectors.recertification_get(actor=user, pk=recert_id)
         rec = _services().recertification_decide(actor=user, recert=rec, keep=keep)
     except (NotFound, PermissionDenied) as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     except DomainError as exc:
         messages.error(request, str(exc.message))
         return redirect("gateway:recertification")

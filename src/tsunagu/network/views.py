@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +24,7 @@ from tsunagu.core.charts import Bar, bar_chart
 from tsunagu.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from tsunagu.core.permissions import can
 from tsunagu.core.roles import Cap
+from tsunagu.core.web import int_or, refusal_page, signed_in_user, ui_lang
 from tsunagu.engines.compliance import model as cm
 from tsunagu.engines.compliance.diagram import render_svg
 from tsunagu.engines.compliance.findings import SEVERITIES
@@ -42,32 +42,9 @@ MODEL_TONES = {
 }
 
 
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    if isinstance(exc, PermissionDenied):
-        exc = NotFound()
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": _("Not found") if exc.status == 404 else _("Not possible"),
-            "message": str(exc.message),
-        },
-        status=exc.status,
-    )
-
-
 def _org_name(network: NetworkModel) -> str:
     org = network.organization
-    return org.name_en if _lang() == "en" and org.name_en else org.name
+    return org.name_en if ui_lang() == "en" and org.name_en else org.name
 
 
 def _finding_rows(findings: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
@@ -101,13 +78,13 @@ def _assessed(network: NetworkModel, today: dt.date) -> tuple[cm.NetworkModel, A
 @require_GET
 def network_home_view(request: HttpRequest) -> HttpResponse:
     """A municipality goes to its own model; Tokyo and auditors get every organisation."""
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         if not selectors.sees_all(user):
             return redirect("network:detail", code=selectors.network_own_code(actor=user))
         networks = list(selectors.network_list(actor=user))
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     counts: dict[str, int] = {k: 0 for k in ModelKind.values}
     rows = []
     for n in networks:
@@ -135,12 +112,12 @@ def network_home_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def network_detail_view(request: HttpRequest, code: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         network = selectors.network_get(actor=user, code=code)
     except DomainError as exc:
-        return _error_page(request, exc)
-    lang = _lang()
+        return refusal_page(request, exc)
+    lang = ui_lang()
     today = timezone.localdate()
     model, result = _assessed(network, today)
     findings = _finding_rows([f.to_dict() for f in result.findings], lang)
@@ -203,13 +180,13 @@ def network_detail_view(request: HttpRequest, code: str) -> HttpResponse:
 @login_required
 @require_GET
 def network_diagram_view(request: HttpRequest, code: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         network = selectors.network_get(actor=user, code=code)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     model, result = _assessed(network, timezone.localdate())
-    svg = render_svg(model, result.findings, lang=_lang(), title=_org_name(network))
+    svg = render_svg(model, result.findings, lang=ui_lang(), title=_org_name(network))
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     if request.GET.get("download"):
         response["Content-Disposition"] = f'attachment; filename="network-{code}.svg"'
@@ -244,13 +221,13 @@ def _editor_context(
 @require_http_methods(["GET", "POST"])
 def network_edit_view(request: HttpRequest, code: str) -> HttpResponse:
     """Edit the model as rows. Save as draft keeps anything; publish checks consistency."""
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         network = selectors.network_get(actor=user, code=code)
         if not selectors.can_edit(user, network):
             raise NotFound()
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     errors: dict[str, Any] = {}
     if request.method == "GET":
         doc = network.draft if network.draft is not None else network.document
@@ -261,7 +238,7 @@ def network_edit_view(request: HttpRequest, code: str) -> HttpResponse:
     doc = editor.document_from_post(request.POST)
     action = request.POST.get("action", "draft")
     add = request.POST.get("add", "")
-    expected = _int(request.POST.get("lock"))
+    expected = int_or(request.POST.get("lock"), None)
     status = 200
     try:
         if action == "discard":
@@ -293,24 +270,17 @@ def network_edit_view(request: HttpRequest, code: str) -> HttpResponse:
             errors = {"message": str(exc.message), "details": exc.details}
             status = exc.status
         else:
-            return _error_page(request, exc)
+            return refusal_page(request, exc)
     blank = {add: 1} if add in editor.SECTIONS else None
     ctx = _editor_context(network, doc, blank=blank)
     ctx.update({"errors": errors, "lock": network.lock_version, "focus": add})
     return render(request, "network/edit.html", ctx, status=status)
 
 
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 @login_required
 @require_POST
 def network_contact_view(request: HttpRequest, code: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         network = selectors.network_get(actor=user, code=code)
         due = request.POST.get("renewal_due") or ""
@@ -321,13 +291,13 @@ def network_contact_view(request: HttpRequest, code: str) -> HttpResponse:
             note=str(request.POST.get("contact_note", "")),
             renewal_target=str(request.POST.get("renewal_target", "")),
             renewal_due=dt.date.fromisoformat(due) if due else None,
-            expected_version=_int(request.POST.get("lock")),
+            expected_version=int_or(request.POST.get("lock"), None),
         )
         messages.success(request, _("Your peer settings were saved."))
     except ValueError:
         messages.error(request, _("Enter the date as YYYY-MM-DD."))
     except (PermissionDenied, NotFound) as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     except DomainError as exc:
         details = "; ".join(str(v) for v in exc.details.values())
         messages.error(request, f"{exc.message} {details}".strip())
@@ -337,7 +307,7 @@ def network_contact_view(request: HttpRequest, code: str) -> HttpResponse:
 def _what_if_context(
     user: User, network: NetworkModel, target: str, services_sel: list[str] | None
 ) -> dict[str, Any]:
-    lang = _lang()
+    lang = ui_lang()
     result = services.network_what_if(
         actor=user, network=network, target=target, services=services_sel
     )
@@ -417,11 +387,11 @@ def _what_if_context(
 @login_required
 @require_http_methods(["GET", "POST"])
 def network_whatif_view(request: HttpRequest, code: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         network = selectors.network_get(actor=user, code=code)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     target = str(request.GET.get("target") or request.POST.get("target") or "")
     if target not in cm.MODEL_KINDS or target == "custom":
         target = network.renewal_target or (
@@ -444,21 +414,21 @@ def network_whatif_view(request: HttpRequest, code: str) -> HttpResponse:
             )
             return redirect(reverse("gateway:request_list") + "?state=draft")
         except (PermissionDenied, NotFound) as exc:
-            return _error_page(request, exc)
+            return refusal_page(request, exc)
         except DomainError as exc:
             messages.error(request, "; ".join(str(v) for v in exc.details.values()) or str(exc))
     try:
         ctx = _what_if_context(user, network, target, picked)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return render(request, "network/whatif.html", ctx)
 
 
 @login_required
 @require_GET
 def network_peers_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
-    lang = _lang()
+    user = signed_in_user(request)
+    lang = ui_lang()
     own: NetworkModel | None = None
     try:
         code = selectors.network_own_code(actor=user) if can(user, Cap.NETWORK_VIEW_OWN) else ""
@@ -472,7 +442,7 @@ def network_peers_view(request: HttpRequest) -> HttpResponse:
             to_kind = ""
         view = selectors.peer_view(actor=user, from_kind=from_kind or None, to_kind=to_kind or None)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     chart = bar_chart(
         _("Municipalities per network model"),
         [
@@ -512,11 +482,11 @@ def network_peers_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def network_rules_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not (can(user, Cap.NETWORK_VIEW_OWN) or can(user, Cap.NETWORK_VIEW_ANY)):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     rules = adapters.ruleset()
-    lang = _lang()
+    lang = ui_lang()
     return render(
         request,
         "network/rules.html",
@@ -544,35 +514,35 @@ def network_rules_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def network_report_view(request: HttpRequest, code: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         network = selectors.network_get(actor=user, code=code)
     except DomainError as exc:
-        return _error_page(request, exc)
-    ctx = report_context(network, lang=_lang(), today=timezone.localdate())
+        return refusal_page(request, exc)
+    ctx = report_context(network, lang=ui_lang(), today=timezone.localdate())
     return render(request, "network/report.html", ctx)
 
 
 @login_required
 @require_POST
 def network_report_request_view(request: HttpRequest, code: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         network = selectors.network_get(actor=user, code=code)
-        report = services.report_request(actor=user, network=network, lang=_lang())
+        report = services.report_request(actor=user, network=network, lang=ui_lang())
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return redirect("network:report_status", report_id=report.pk)
 
 
 @login_required
 @require_GET
 def network_report_status_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         report = selectors.report_get(actor=user, pk=report_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     template = (
         "network/_report_status.html"
         if request.headers.get("HX-Request")
@@ -593,13 +563,13 @@ def network_report_status_view(request: HttpRequest, report_id: int) -> HttpResp
 @login_required
 @require_GET
 def network_report_download_view(request: HttpRequest, report_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         report = selectors.report_get(actor=user, pk=report_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     if report.status != ReportExport.Status.DONE or not report.pdf:
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     code = report.network.organization.code
     response = HttpResponse(bytes(report.pdf), content_type="application/pdf")
     response["Content-Disposition"] = (

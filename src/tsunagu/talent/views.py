@@ -14,7 +14,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -24,32 +23,10 @@ from tsunagu.core.errors import DomainError, NotFound, PermissionDenied, Validat
 from tsunagu.core.models import Organization
 from tsunagu.core.permissions import can
 from tsunagu.core.roles import Cap
+from tsunagu.core.web import int_or, refusal_page, signed_in_user, ui_lang
 
 from . import adapters, graph, selectors, services
 from .models import DxLeader, Expert, KnowledgeArtifact, Mode, Proposal, SupportRequest, Visit
-
-
-def _actor(request: HttpRequest) -> User:
-    assert isinstance(request.user, User)
-    return request.user
-
-
-def _lang() -> str:
-    return "en" if (get_language() or "ja").startswith("en") else "ja"
-
-
-def _error_page(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    if isinstance(exc, PermissionDenied):
-        exc = NotFound()
-    return render(
-        request,
-        "core/error.html",
-        {
-            "title": _("Not found") if exc.status == 404 else _("Not possible"),
-            "message": str(exc.message),
-        },
-        status=exc.status,
-    )
 
 
 def _flash_error(request: HttpRequest, exc: DomainError) -> None:
@@ -58,19 +35,12 @@ def _flash_error(request: HttpRequest, exc: DomainError) -> None:
 
 
 def _skill_label(skill: str) -> str:
-    return adapters.taxonomy().label(skill, _lang())
+    return adapters.taxonomy().label(skill, ui_lang())
 
 
 def _skill_choices() -> list[tuple[str, str]]:
     tax = adapters.taxonomy()
-    return [(s, tax.label(s, _lang())) for s in tax.ids()]
-
-
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
+    return [(s, tax.label(s, ui_lang())) for s in tax.ids()]
 
 
 # --------------------------------------------------------------------------- overview
@@ -79,11 +49,11 @@ def _int(value: Any, default: int = 0) -> int:
 @login_required
 @require_GET
 def talent_home_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         m = selectors.service_metrics(actor=user)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     util = bar_chart(
         _("Expert utilisation, last 3 months (share of capacity)"),
         [Bar(n, round(u * 100, 1), tone="blue") for n, u in m.utilisation[:15]],
@@ -117,12 +87,12 @@ def talent_home_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def expert_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     skill = request.GET.get("skill") or None
     try:
         experts = list(selectors.expert_list(actor=user, skill=skill))
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     rows = [
         {
             "expert": e,
@@ -140,7 +110,7 @@ def expert_list_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def expert_detail_view(request: HttpRequest, expert_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         expert = selectors.expert_get(actor=user, pk=expert_id)
         if request.method == "POST":
@@ -149,7 +119,7 @@ def expert_detail_view(request: HttpRequest, expert_id: int) -> HttpResponse:
                     actor=user,
                     expert=expert,
                     skill=request.POST.get("skill", ""),
-                    level=_int(request.POST.get("level")),
+                    level=int_or(request.POST.get("level"), 0),
                     evidence=request.POST.get("evidence", ""),
                 )
                 messages.success(request, _("The competency was confirmed."))
@@ -157,7 +127,7 @@ def expert_detail_view(request: HttpRequest, expert_id: int) -> HttpResponse:
             except ValidationFailed as exc:
                 _flash_error(request, exc)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return render(
         request,
         "talent/expert_detail.html",
@@ -177,13 +147,13 @@ def expert_detail_view(request: HttpRequest, expert_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def request_list_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         reqs = list(
             selectors.request_list(actor=user, state=request.GET.get("state") or None)[:200]
         )
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return render(
         request,
         "talent/requests.html",
@@ -199,16 +169,16 @@ def request_list_view(request: HttpRequest) -> HttpResponse:
 def _form_skills(post: Any) -> list[tuple[str, int]]:
     out = []
     for skill in post.getlist("skills"):
-        out.append((skill, _int(post.get(f"level_{skill}"), 2)))
+        out.append((skill, int_or(post.get(f"level_{skill}"), 2)))
     return out
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_new_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not can(user, Cap.TALENT_REQUEST_OWN):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     org = Organization.objects.get(pk=user.organization_id)
     leaders_ = [
         lead for lead in selectors.leaders(actor=user, organization=org) if lead.left_on is None
@@ -244,7 +214,7 @@ def request_new_view(request: HttpRequest) -> HttpResponse:
         try:
             leader = next((lead for lead in leaders_ if str(lead.pk) == values["dx_leader"]), None)
             preferred = Expert.objects.filter(
-                pk=_int(values["preferred_expert"]), active=True
+                pk=int_or(values["preferred_expert"], 0), active=True
             ).first()
             req = services.support_request_create(
                 actor=user,
@@ -282,34 +252,34 @@ def request_new_view(request: HttpRequest) -> HttpResponse:
 @require_POST
 def request_suggest_view(request: HttpRequest) -> HttpResponse:
     """htmx: skills suggested from the problem text, and similar past requests."""
-    user = _actor(request)
+    user = signed_in_user(request)
     if not can(user, Cap.TALENT_REQUEST_OWN) and not selectors.sees_all(user):
         return HttpResponse(status=404)
     text = str(request.POST.get("problem", ""))[:20000]
     from .suggest import suggestions_for
 
-    result = suggestions_for(actor=user, text=text, lang=_lang())
+    result = suggestions_for(actor=user, text=text, lang=ui_lang())
     return render(request, "talent/_suggestions.html", result)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def request_detail_view(request: HttpRequest, support_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         req = selectors.request_get(actor=user, pk=support_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
             if action == "rank":
                 order = [int(x) for x in request.POST.getlist("order") if x.isdigit()]
-                ranks = sorted((_int(request.POST.get(f"rank_{p}"), 99), p) for p in order)
+                ranks = sorted((int_or(request.POST.get(f"rank_{p}"), 99), p) for p in order)
                 services.proposal_rank(actor=user, request=req, order=[p for _r, p in ranks])
                 messages.success(request, _("Thank you. The first candidate has been asked."))
             elif action in ("lock", "exclude", "clear"):
-                expert = Expert.objects.filter(pk=_int(request.POST.get("expert"))).first()
+                expert = Expert.objects.filter(pk=int_or(request.POST.get("expert"), 0)).first()
                 services.matching_adjust(
                     actor=user,
                     request=req,
@@ -331,7 +301,9 @@ def request_detail_view(request: HttpRequest, support_id: int) -> HttpResponse:
                 messages.success(request, _("The visit is on the calendar."))
             elif action == "close":
                 services.support_request_close(
-                    actor=user, request=req, satisfaction=_int(request.POST.get("satisfaction"))
+                    actor=user,
+                    request=req,
+                    satisfaction=int_or(request.POST.get("satisfaction"), 0),
                 )
                 messages.success(request, _("The request is closed. Thank you for the rating."))
             elif action == "cancel":
@@ -347,17 +319,17 @@ def request_detail_view(request: HttpRequest, support_id: int) -> HttpResponse:
                     actor=user,
                     follow_up=fu,
                     outcome=request.POST.get("outcome", ""),
-                    rating=_int(request.POST.get("rating")),
+                    rating=int_or(request.POST.get("rating"), 0),
                 )
                 messages.success(request, _("Thank you for telling us the outcome."))
             return redirect("talent:request_detail", support_id=support_id)
         except ValueError:
             messages.error(request, _("Enter the date as YYYY-MM-DD."))
         except (PermissionDenied, NotFound) as exc:
-            return _error_page(request, exc)
+            return refusal_page(request, exc)
         except DomainError as exc:
             _flash_error(request, exc)
-    lang = _lang()
+    lang = ui_lang()
     proposals = selectors.proposals_of(actor=user, request=req)
     prop_rows = []
     for p in proposals:
@@ -481,9 +453,9 @@ def _diagnosis_words(diag: Any, lang: str) -> dict[str, list[str]] | None:
 @login_required
 @require_http_methods(["GET", "POST"])
 def matching_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     if not selectors.sees_all(user):
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     if request.method == "POST":
         try:
             month_text = request.POST.get("month") or timezone.localdate().strftime("%Y-%m")
@@ -517,22 +489,22 @@ def matching_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def run_detail_view(request: HttpRequest, run_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         run = selectors.run_get(actor=user, pk=run_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     proposals = list(
         Proposal.objects.filter(run=run, best=True)
         .select_related("request__organization", "expert")
         .order_by("request__organization__code")
     )
-    lang = _lang()
+    lang = ui_lang()
     unassigned = []
     for un in run.result.get("unassigned", []):
         req = (
             SupportRequest.objects.select_related("organization")
-            .filter(pk=_int(un.get("request")))
+            .filter(pk=int_or(un.get("request"), 0))
             .first()
         )
         if req is None:
@@ -557,10 +529,10 @@ def run_detail_view(request: HttpRequest, run_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def offers_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         if request.method == "POST":
-            prop = Proposal.objects.filter(pk=_int(request.POST.get("proposal"))).first()
+            prop = Proposal.objects.filter(pk=int_or(request.POST.get("proposal"), 0)).first()
             if prop is None:
                 raise NotFound()
             try:
@@ -577,7 +549,7 @@ def offers_view(request: HttpRequest) -> HttpResponse:
         offers = selectors.offers_for(actor=user)
         assignments = selectors.expert_assignments(actor=user)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return render(
         request,
         "talent/offers.html",
@@ -593,11 +565,11 @@ def offers_view(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def visit_detail_view(request: HttpRequest, visit_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         visit = selectors.visit_get(actor=user, pk=visit_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     req = visit.assignment.request
     leaders_ = list(DxLeader.objects.filter(organization=req.organization, left_on__isnull=True))
     values = {"report": ""}
@@ -616,9 +588,9 @@ def visit_detail_view(request: HttpRequest, visit_id: int) -> HttpResponse:
         ]
         comps = [
             (
-                _int(request.POST.get(f"comp_leader_{i}")),
+                int_or(request.POST.get(f"comp_leader_{i}"), 0),
                 request.POST.get(f"comp_skill_{i}", ""),
-                _int(request.POST.get(f"comp_level_{i}")),
+                int_or(request.POST.get(f"comp_level_{i}"), 0),
             )
             for i in range(2)
             if request.POST.get(f"comp_leader_{i}")
@@ -634,7 +606,7 @@ def visit_detail_view(request: HttpRequest, visit_id: int) -> HttpResponse:
             messages.success(request, _("Thank you. The report was sent to the municipality."))
             return redirect("talent:visit_detail", visit_id=visit_id)
         except (PermissionDenied, NotFound) as exc:
-            return _error_page(request, exc)
+            return refusal_page(request, exc)
         except DomainError as exc:
             errors = {"message": str(exc.message), **exc.details}
             status = 422 if isinstance(exc, ValidationFailed) else exc.status
@@ -663,10 +635,10 @@ def visit_detail_view(request: HttpRequest, visit_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def knowledge_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         if request.method == "POST":
-            art = selectors.artifact_get(actor=user, pk=_int(request.POST.get("artifact")))
+            art = selectors.artifact_get(actor=user, pk=int_or(request.POST.get("artifact"), 0))
             try:
                 services.artifact_reuse(actor=user, artifact=art, note=request.POST.get("note", ""))
                 messages.success(request, _("Recorded: your organisation reused this artifact."))
@@ -676,13 +648,13 @@ def knowledge_view(request: HttpRequest) -> HttpResponse:
         arts = list(selectors.artifacts(actor=user)[:60])
         g = selectors.spread_graph(actor=user)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return render(
         request,
         "talent/knowledge.html",
         {
             "artifacts": arts,
-            "svg": graph.render(g, lang=_lang()),
+            "svg": graph.render(g, lang=ui_lang()),
             "skill_label": _skill_label,
             "own_org": user.organization_id,
             "can_reuse": can(user, Cap.TALENT_REQUEST_OWN),
@@ -705,7 +677,7 @@ def _statement_org(user: User, code: str) -> Organization:
 @login_required
 @require_GET
 def statements_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     code = request.GET.get("org") or Organization.objects.get(pk=user.organization_id).code
     try:
         org = _statement_org(user, code)
@@ -721,9 +693,9 @@ def statements_view(request: HttpRequest) -> HttpResponse:
             selectors.statement_totals(actor=user, month=month) if selectors.sees_all(user) else []
         )
     except ValueError:
-        return _error_page(request, ValidationFailed(_("Enter the month as YYYY-MM.")))
+        return refusal_page(request, ValidationFailed(_("Enter the month as YYYY-MM.")))
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return render(
         request,
         "talent/statements.html",
@@ -749,13 +721,13 @@ def _statement_rows(
 @login_required
 @require_GET
 def statement_csv_view(request: HttpRequest, code: str, month: str) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         org, m, entries = _statement_rows(user, code, month)
     except ValueError:
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     buf = io.StringIO()
     w = csv.writer(buf)
     w.writerow(["organization", "month", "kind", "date", "description", "tag", "amount_yen"])
@@ -781,31 +753,31 @@ def statement_csv_view(request: HttpRequest, code: str, month: str) -> HttpRespo
 @require_POST
 def statement_pdf_view(request: HttpRequest, code: str, month: str) -> HttpResponse:
     """Queue the PDF and show its progress (a background job prints it)."""
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         org = _statement_org(user, code)
         m = dt.date.fromisoformat(month + "-01")
         export = services.statement_export_request(
-            actor=user, organization=org, month=m, lang=_lang()
+            actor=user, organization=org, month=m, lang=ui_lang()
         )
     except ValueError:
-        return _error_page(request, NotFound())
+        return refusal_page(request, NotFound())
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     return redirect("talent:statement_export", export_id=export.pk)
 
 
 @login_required
 @require_GET
 def statement_export_view(request: HttpRequest, export_id: int) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     try:
         export = selectors.statement_export_get(actor=user, pk=export_id)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     if request.GET.get("download"):
         if export.status != "done" or not export.pdf:
-            return _error_page(request, NotFound())
+            return refusal_page(request, NotFound())
         resp = HttpResponse(bytes(export.pdf), content_type="application/pdf")
         resp["Content-Disposition"] = (
             f'attachment; filename="statement-{export.organization.code}-{export.month:%Y-%m}.pdf"'
@@ -829,7 +801,7 @@ def statement_export_view(request: HttpRequest, export_id: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def leaders_view(request: HttpRequest) -> HttpResponse:
-    user = _actor(request)
+    user = signed_in_user(request)
     code = request.GET.get("org") or Organization.objects.get(pk=user.organization_id).code
     try:
         org = _statement_org(user, code)
@@ -848,7 +820,7 @@ def leaders_view(request: HttpRequest) -> HttpResponse:
                     services.dx_leader_leave(
                         actor=user,
                         leader=selectors.leader_get(
-                            actor=user, pk=_int(request.POST.get("leader"))
+                            actor=user, pk=int_or(request.POST.get("leader"), 0)
                         ),
                         left_on=dt.date.fromisoformat(request.POST.get("left_on", "")),
                     )
@@ -856,23 +828,23 @@ def leaders_view(request: HttpRequest) -> HttpResponse:
                     services.training_record_add(
                         actor=user,
                         leader=selectors.leader_get(
-                            actor=user, pk=_int(request.POST.get("leader"))
+                            actor=user, pk=int_or(request.POST.get("leader"), 0)
                         ),
                         course=request.POST.get("course", ""),
                         completed_on=dt.date.fromisoformat(request.POST.get("completed_on", "")),
-                        hours=_int(request.POST.get("hours")),
+                        hours=int_or(request.POST.get("hours"), 0),
                     )
                 messages.success(request, _("Saved."))
                 return redirect(f"{request.path}?org={org.code}")
             except ValueError:
                 messages.error(request, _("Enter the date as YYYY-MM-DD."))
             except (PermissionDenied, NotFound) as exc:
-                return _error_page(request, exc)
+                return refusal_page(request, exc)
             except DomainError as exc:
                 _flash_error(request, exc)
         leaders_ = selectors.leaders(actor=user, organization=org)
     except DomainError as exc:
-        return _error_page(request, exc)
+        return refusal_page(request, exc)
     stats = selectors.retention(leaders_, today=timezone.localdate())
     return render(
         request,
