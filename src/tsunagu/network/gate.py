@@ -92,19 +92,17 @@ def rule_flows(
 
 def _org_findings(
     code: str,
+    document: dict[str, Any] | None,
     rules: tuple[pm.FirewallRule, ...],
     snapshot: pm.PolicySnapshot,
     *,
     today: dt.date,
 ) -> list[dict[str, Any]]:
-    from .models import NetworkModel
-
-    network = NetworkModel.objects.filter(organization__code=code).only("document").first()
     section = snapshot.orgs.get(code)
-    if network is None or section is None or not network.document:
+    if section is None or not document:
         return []
     plan = adapters.plan_of(section.address_plan)
-    parsed = adapters.parse(network.document, org=code, plan=plan)
+    parsed = adapters.parse(document, org=code, plan=plan)
     model = parsed.model
     known = {z.id for z in model.zones}
     added = rule_flows(rules, plan, known)
@@ -128,11 +126,19 @@ def change_findings(
     snapshot: pm.PolicySnapshot, change: pm.Change, *, today: dt.date
 ) -> list[dict[str, Any]]:
     """New critical/high network-model findings the change would cause (JSON documents)."""
+    from .models import NetworkModel
+
     if not change.add_rules:
         return []
-    if change.org == pm.SHARED:
-        out: list[dict[str, Any]] = []
-        for code in sorted(snapshot.orgs):
-            out.extend(_org_findings(code, change.add_rules, snapshot, today=today))
-        return out
-    return _org_findings(change.org, change.add_rules, snapshot, today=today)
+    codes = sorted(snapshot.orgs) if change.org == pm.SHARED else [change.org]
+    documents = dict(
+        NetworkModel.objects.filter(organization__code__in=codes).values_list(
+            "organization__code", "document"
+        )
+    )
+    out: list[dict[str, Any]] = []
+    for code in codes:
+        out.extend(
+            _org_findings(code, documents.get(code), change.add_rules, snapshot, today=today)
+        )
+    return out

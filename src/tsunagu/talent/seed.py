@@ -200,7 +200,9 @@ def talent_seed(*, password: str, today: dt.date | None = None) -> dict[str, int
     now = timezone.now()
     coordinator = User.objects.filter(role=Role.TOKYO_COORDINATOR).first()
     with transaction.atomic():
-        experts = _experts(rng, skills, tokyo, munis, pw_hash, coordinator, now, today)
+        _experts(rng, skills, tokyo, munis, pw_hash, coordinator, now, today)
+        # Read back once with their skills (creation order kept: the history is deterministic).
+        experts = list(Expert.objects.prefetch_related("skills").order_by("pk"))
         leaders = _leaders(rng, munis, today)
         n_requests = _history(rng, skills, munis, experts, leaders, today)
     if coordinator is not None:
@@ -312,12 +314,6 @@ def _leaders(
     return out
 
 
-def _someone(org: Organization) -> User:
-    user = User.objects.filter(organization=org).first() or User.objects.first()
-    assert user is not None, "seed_demo creates users first"
-    return user
-
-
 def _months(start: dt.date, count: int) -> list[dt.date]:
     out, m = [], start.replace(day=1)
     for _ in range(count):
@@ -358,6 +354,10 @@ def _history(
     today: dt.date,
 ) -> int:
     weights = [3 if o.kind in ("区", "市") else 1 for o in munis]
+    people: dict[int, User] = {}  # the first account of each organisation files its requests
+    for user in User.objects.order_by("pk"):
+        people.setdefault(user.organization_id, user)
+    fallback = next(iter(people.values()))
     first_day = today - dt.timedelta(days=730)
     made = 0
     artifacts: list[KnowledgeArtifact] = []
@@ -378,7 +378,7 @@ def _history(
         months = rng.choice([3, 6, 6, 12])
         req = SupportRequest.objects.create(
             organization=org,
-            created_by=_someone(org),
+            created_by=people.get(org.pk, fallback),
             title=title,
             problem=problem,
             mode=rng.choice(["either", "either", "onsite", "online"]),
@@ -517,7 +517,7 @@ def _history(
                 artifact=art,
                 organization=org,
                 defaults={
-                    "reused_by": _someone(org),
+                    "reused_by": people.get(org.pk, fallback),
                     "note": "自団体向けに一部修正して利用",
                     "created_at": art.created_at + dt.timedelta(days=rng.randint(10, 90)),
                 },

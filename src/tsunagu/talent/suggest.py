@@ -77,11 +77,16 @@ def suggestions_for(*, actor: Actor, text: str, lang: str) -> dict[str, Any]:
                 "why": _("similar past requests"),
                 "score": s.score,
             }
-    visible = set(selectors.request_list(actor=actor).values_list("pk", flat=True)[:1000])
+    hits = index.query(text, 5)
+    ids = [int(hit.id) for hit in hits]
+    found = SupportRequest.objects.select_related("organization").in_bulk(ids)
+    visible = set(
+        selectors.request_list(actor=actor).filter(pk__in=ids).values_list("pk", flat=True)
+    )
     similar = []
-    for hit in index.query(text, 5):
+    for hit in hits:
         pk = int(hit.id)
-        req = SupportRequest.objects.select_related("organization").filter(pk=pk).first()
+        req = found.get(pk)
         if req is None:
             continue
         similar.append(

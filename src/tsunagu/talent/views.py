@@ -501,12 +501,12 @@ def run_detail_view(request: HttpRequest, run_id: int) -> HttpResponse:
     )
     lang = ui_lang()
     unassigned = []
-    for un in run.result.get("unassigned", []):
-        req = (
-            SupportRequest.objects.select_related("organization")
-            .filter(pk=int_or(un.get("request"), 0))
-            .first()
-        )
+    rows = run.result.get("unassigned", [])
+    reqs = SupportRequest.objects.select_related("organization").in_bulk(
+        [int_or(un.get("request"), 0) for un in rows]
+    )
+    for un in rows:
+        req = reqs.get(int_or(un.get("request"), 0))
         if req is None:
             continue
         unassigned.append({"req": req, "words": _diagnosis_words(un, lang)})
