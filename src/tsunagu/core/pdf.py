@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import subprocess
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.utils import timezone
 
 
 def print_css() -> str:
@@ -49,3 +52,31 @@ def html_to_pdf(html: str, *, timeout: int | None = None) -> bytes:
                 or "Chromium produced no PDF"
             )
         return out.read_bytes()
+
+
+def print_export(export: Any, render: Callable[[], str]) -> dict[str, Any]:
+    """The body of a PDF export job: print ``render()`` into ``export`` (a row with ``status``
+    queued/running/done/failed, ``pdf``, ``size``, ``error``, ``finished_at`` and optionally
+    ``started_at``). A finished export is left alone, so a retried job prints nothing twice."""
+    if export.status == "done":
+        return {"id": export.pk, "status": export.status}
+    export.status = "running"
+    running = ["status"]
+    if hasattr(export, "started_at"):
+        export.started_at = timezone.now()
+        running.append("started_at")
+    export.save(update_fields=running)
+    try:
+        pdf = html_to_pdf(render())
+    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
+        export.status = "failed"
+        export.error = str(exc)[:2000]
+        export.finished_at = timezone.now()
+        export.save(update_fields=["status", "error", "finished_at"])
+        return {"id": export.pk, "status": export.status, "error": export.error}
+    export.pdf = pdf
+    export.size = len(pdf)
+    export.status = "done"
+    export.finished_at = timezone.now()
+    export.save(update_fields=["pdf", "size", "status", "finished_at"])
+    return {"id": export.pk, "status": export.status, "bytes": len(pdf)}

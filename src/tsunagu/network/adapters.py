@@ -134,6 +134,15 @@ def assess(
     return parsed.model, result
 
 
+def assess_network(
+    network: Any, *, today: dt.date, draft: bool = False
+) -> tuple[cm.NetworkModel, Assessment]:
+    """A network model row (published document, or its draft) on its gateway address plan."""
+    code = network.organization.code
+    doc = network.draft if draft and network.draft is not None else network.document
+    return assess(doc, org=code, plan=address_plan(code), today=today)
+
+
 # --------------------------------------------------------------------------- gateway facts
 
 

@@ -181,13 +181,7 @@ def network_contact_api(request: HttpRequest, code: str, payload: ContactIn) -> 
 )
 def network_assessment_api(request: HttpRequest, code: str, draft: bool = False) -> Any:
     _actor, network = _get(request, code)
-    doc = network.draft if draft and network.draft is not None else network.document
-    _model, result = adapters.assess(
-        doc,
-        org=code,
-        plan=adapters.address_plan(code),
-        today=timezone.localdate(),
-    )
+    _model, result = adapters.assess_network(network, today=timezone.localdate(), draft=draft)
     return result.to_dict()
 
 
@@ -228,9 +222,7 @@ def network_whatif_drafts_api(request: HttpRequest, code: str, payload: DraftsIn
 )
 def network_diagram_api(request: HttpRequest, code: str, lang: str = "ja") -> Any:
     _actor, network = _get(request, code)
-    model, result = adapters.assess(
-        network.document, org=code, plan=adapters.address_plan(code), today=timezone.localdate()
-    )
+    model, result = adapters.assess_network(network, today=timezone.localdate())
     svg = render_svg(model, result.findings, lang="en" if lang == "en" else "ja")
     return HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
 

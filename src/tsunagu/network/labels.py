@@ -132,3 +132,19 @@ def label(table: dict[str, Any], code: str) -> str:
 
 def choices(table: dict[str, Any], codes: tuple[str, ...] | list[str]) -> list[tuple[str, str]]:
     return [(c, str(table.get(c, c))) for c in codes]
+
+
+def finding_rows(findings: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
+    """Finding documents with their texts in ``lang`` and their labels, for the templates."""
+    return [
+        {
+            **f,
+            "title_text": f["title"].get(lang) or f["title"].get("ja", ""),
+            "detail_text": f["detail"].get(lang) or f["detail"].get("ja", ""),
+            "fix_text": f["fix"].get(lang) or f["fix"].get("ja", ""),
+            "severity_label": label(SEVERITY_LABELS, f["severity"]),
+            "tone": SEVERITY_TONES.get(f["severity"], "info"),
+            "measure_labels": [label(MEASURE_LABELS, m) for m in f.get("measures", [])],
+        }
+        for f in findings
+    ]

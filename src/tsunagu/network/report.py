@@ -8,13 +8,12 @@ the page loaded from a temporary file (no network access needed).
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from tsunagu.core.pdf import html_to_pdf, print_css
+from tsunagu.core.pdf import print_css, print_export
 from tsunagu.engines.compliance.diagram import render_svg
 from tsunagu.engines.compliance.findings import SEVERITIES
 
@@ -24,22 +23,14 @@ from .models import NetworkModel, ReportExport
 
 def report_context(network: NetworkModel, *, lang: str, today: dt.date) -> dict[str, Any]:
     """Everything the report shows: the model, its diagram and its findings."""
-    code = network.organization.code
-    plan = adapters.address_plan(code)
-    model, result = adapters.assess(network.document, org=code, plan=plan, today=today)
+    model, result = adapters.assess_network(network, today=today)
     rules = adapters.ruleset()
     org_name = (
         network.organization.name_en
         if lang == "en" and network.organization.name_en
         else network.organization.name
     )
-    findings = [f.to_dict() for f in result.findings]
-    for f in findings:
-        f["title_text"] = f["title"].get(lang) or f["title"].get("ja", "")
-        f["fix_text"] = f["fix"].get(lang) or f["fix"].get("ja", "")
-        f["detail_text"] = f["detail"].get(lang) or f["detail"].get("ja", "")
-        f["severity_label"] = labels.label(labels.SEVERITY_LABELS, f["severity"])
-        f["measure_labels"] = [labels.label(labels.MEASURE_LABELS, m) for m in f["measures"]]
+    findings = labels.finding_rows([f.to_dict() for f in result.findings], lang)
     counts = result.counts()
     return {
         "network": network,
@@ -79,23 +70,7 @@ def report_html(network: NetworkModel, *, lang: str, today: dt.date) -> str:
 def report_print(*, report_id: int) -> dict[str, Any]:
     """Run one queued export (the background job's body)."""
     report = ReportExport.objects.select_related("network__organization").get(pk=report_id)
-    if report.status == ReportExport.Status.DONE:
-        return {"report": report.pk, "status": report.status}
-    report.status = ReportExport.Status.RUNNING
-    report.started_at = timezone.now()
-    report.save(update_fields=["status", "started_at"])
-    try:
-        html = report_html(report.network, lang=report.lang, today=timezone.localdate())
-        pdf = html_to_pdf(html)
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-        report.status = ReportExport.Status.FAILED
-        report.error = str(exc)[:2000]
-        report.finished_at = timezone.now()
-        report.save(update_fields=["status", "error", "finished_at"])
-        return {"report": report.pk, "status": report.status, "error": report.error}
-    report.pdf = pdf
-    report.size = len(pdf)
-    report.status = ReportExport.Status.DONE
-    report.finished_at = timezone.now()
-    report.save(update_fields=["pdf", "size", "status", "finished_at"])
-    return {"report": report.pk, "status": report.status, "bytes": len(pdf)}
+    return print_export(
+        report,
+        lambda: report_html(report.network, lang=report.lang, today=timezone.localdate()),
+    )

@@ -153,11 +153,7 @@ def _publish_row(
 
 def network_refresh_assessment(*, network: NetworkModel, today: dt.date | None = None) -> None:
     """Re-evaluate the published document (after publishing, seeding or a plan change)."""
-    today = today or timezone.localdate()
-    plan = adapters.address_plan(network.organization.code)
-    _model, result = adapters.assess(
-        network.document, org=network.organization.code, plan=plan, today=today
-    )
+    _model, result = adapters.assess_network(network, today=today or timezone.localdate())
     network.assessment = result.to_dict()
     network.assessed_at = timezone.now()
     network.save(update_fields=["assessment", "assessed_at"])

@@ -47,30 +47,6 @@ def _org_name(network: NetworkModel) -> str:
     return org.name_en if ui_lang() == "en" and org.name_en else org.name
 
 
-def _finding_rows(findings: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    rows = []
-    for f in findings:
-        rows.append(
-            {
-                **f,
-                "title_text": f["title"].get(lang) or f["title"].get("ja", ""),
-                "detail_text": f["detail"].get(lang) or f["detail"].get("ja", ""),
-                "fix_text": f["fix"].get(lang) or f["fix"].get("ja", ""),
-                "severity_label": labels.label(labels.SEVERITY_LABELS, f["severity"]),
-                "tone": labels.SEVERITY_TONES.get(f["severity"], "info"),
-                "measure_labels": [
-                    labels.label(labels.MEASURE_LABELS, m) for m in f.get("measures", [])
-                ],
-            }
-        )
-    return rows
-
-
-def _assessed(network: NetworkModel, today: dt.date) -> tuple[cm.NetworkModel, Any]:
-    plan = adapters.address_plan(network.organization.code)
-    return adapters.assess(network.document, org=network.organization.code, plan=plan, today=today)
-
-
 # --------------------------------------------------------------------------- pages
 
 
@@ -119,8 +95,8 @@ def network_detail_view(request: HttpRequest, code: str) -> HttpResponse:
         return refusal_page(request, exc)
     lang = ui_lang()
     today = timezone.localdate()
-    model, result = _assessed(network, today)
-    findings = _finding_rows([f.to_dict() for f in result.findings], lang)
+    model, result = adapters.assess_network(network, today=today)
+    findings = labels.finding_rows([f.to_dict() for f in result.findings], lang)
     counts = result.counts()
     return render(
         request,
@@ -185,7 +161,7 @@ def network_diagram_view(request: HttpRequest, code: str) -> HttpResponse:
         network = selectors.network_get(actor=user, code=code)
     except DomainError as exc:
         return refusal_page(request, exc)
-    model, result = _assessed(network, timezone.localdate())
+    model, result = adapters.assess_network(network, today=timezone.localdate())
     svg = render_svg(model, result.findings, lang=ui_lang(), title=_org_name(network))
     response = HttpResponse(svg, content_type="image/svg+xml; charset=utf-8")
     if request.GET.get("download"):
@@ -371,7 +347,7 @@ def _what_if_context(
             (labels.label(labels.SEVERITY_LABELS, s), before.get(s, 0), after.get(s, 0))
             for s in SEVERITIES
         ],
-        "after_findings": _finding_rows([f.to_dict() for f in result.after.findings], lang),
+        "after_findings": labels.finding_rows([f.to_dict() for f in result.after.findings], lang),
         "targets": [
             (k, labels.label(labels.MODEL_LABELS, k)) for k in ModelKind.values if k != "custom"
         ],

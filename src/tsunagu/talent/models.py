@@ -7,6 +7,8 @@ as strings here.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -183,6 +185,12 @@ class SupportRequest(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def end_month(self) -> dt.date:
+        """The first day of the month after the request's period (exclusive end)."""
+        months = self.start_month.month - 1 + self.months
+        return dt.date(self.start_month.year + months // 12, months % 12 + 1, 1)
 
 
 class RequestSkill(models.Model):

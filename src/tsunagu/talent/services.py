@@ -595,10 +595,7 @@ def visit_schedule(*, actor: Actor, assignment: Assignment, date: dt.date, mode:
         errors["mode"] = _("This expert works online only.")
     elif mode == Mode.ONLINE and not asg.expert.online:
         errors["mode"] = _("This expert works on site only.")
-    start = req.start_month
-    end_month = (start.month - 1 + req.months) % 12 + 1
-    end_year = start.year + (start.month - 1 + req.months) // 12
-    end = dt.date(end_year, end_month, 1)
+    start, end = req.start_month, req.end_month
     if asg.ended_on is not None:
         errors["date"] = _("This assignment has ended.")
     elif not start <= date < end:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
-from tsunagu.core.pdf import html_to_pdf, print_css
+from tsunagu.core.pdf import print_css, print_export
 
 from .models import LedgerEntry, StatementExport
 
@@ -34,22 +33,6 @@ def statement_html(export: StatementExport) -> str:
 
 
 def statement_print(*, export_id: int) -> dict[str, Any]:
+    """Run one queued export (the background job's body)."""
     export = StatementExport.objects.select_related("organization").get(pk=export_id)
-    if export.status == StatementExport.Status.DONE:
-        return {"export": export.pk, "status": export.status}
-    export.status = StatementExport.Status.RUNNING
-    export.save(update_fields=["status"])
-    try:
-        pdf = html_to_pdf(statement_html(export))
-    except (RuntimeError, OSError, subprocess.TimeoutExpired) as exc:
-        export.status = StatementExport.Status.FAILED
-        export.error = str(exc)[:2000]
-        export.finished_at = timezone.now()
-        export.save(update_fields=["status", "error", "finished_at"])
-        return {"export": export.pk, "status": export.status}
-    export.pdf = pdf
-    export.size = len(pdf)
-    export.status = StatementExport.Status.DONE
-    export.finished_at = timezone.now()
-    export.save(update_fields=["pdf", "size", "status", "finished_at"])
-    return {"export": export.pk, "status": export.status, "bytes": len(pdf)}
+    return print_export(export, lambda: statement_html(export))

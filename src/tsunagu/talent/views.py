@@ -392,9 +392,7 @@ def _calendar(asg: Any, req: SupportRequest, month: dt.date) -> dict[str, Any]:
         .values_list("date", "assignment__request_id")
     )
     blackouts = list(asg.expert.blackouts.filter(start__lte=last, end__gte=first))
-    start = req.start_month
-    months_end = (start.month - 1 + req.months) % 12 + 1
-    end = dt.date(start.year + (start.month - 1 + req.months) // 12, months_end, 1)
+    start, end = req.start_month, req.end_month
     full = len(visits) >= asg.expert.capacity
     own_count = sum(1 for _d, r in visits if r == req.pk)
     weeks: list[list[dict[str, Any] | None]] = []
