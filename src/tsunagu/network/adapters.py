@@ -47,10 +47,6 @@ def ruleset() -> RuleSet:
     )
 
 
-def ruleset_for(edition: str) -> RuleSet:
-    return _ruleset("", edition)
-
-
 # --------------------------------------------------------------------------- address plan
 
 

@@ -20,7 +20,7 @@ from tsunagu.core.models import Organization
 from tsunagu.core.permissions import Actor, can
 from tsunagu.core.roles import Cap
 
-from .models import ModelKind, ModelMove, NetworkModel, NetworkRevision, ReportExport
+from .models import ModelKind, ModelMove, NetworkModel, ReportExport
 
 TOKYO_CODE = "130001"
 
@@ -68,11 +68,6 @@ def network_list(*, actor: Actor) -> QuerySet[NetworkModel]:
     if not sees_all(actor):
         qs = qs.filter(organization_id=actor.organization_id)
     return qs
-
-
-def revision_list(*, actor: Actor, network: NetworkModel) -> QuerySet[NetworkRevision]:
-    network_get(actor=actor, code=network.organization.code)
-    return network.revisions.select_related("created_by").order_by("-number")
 
 
 def report_get(*, actor: Actor, pk: int) -> ReportExport:

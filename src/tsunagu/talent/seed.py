@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from typing import Any
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -525,11 +524,3 @@ def _history(
     for month in sorted(months_closed):
         services.ledger_close_month(month=month)
     return made
-
-
-def summary() -> dict[str, Any]:
-    return {
-        "experts": Expert.objects.count(),
-        "requests": SupportRequest.objects.count(),
-        "visits": Visit.objects.count(),
-    }

@@ -384,8 +384,7 @@ def _calendar(asg: Any, req: SupportRequest, month: dt.date) -> dict[str, Any]:
     expert's other visits, blackout days, and the days a visit can be booked."""
     import calendar as cal
 
-    first = month.replace(day=1)
-    last = first.replace(day=cal.monthrange(first.year, first.month)[1])
+    first, last = adapters.month_bounds(month)
     visits = list(
         Visit.objects.filter(assignment__expert=asg.expert, date__gte=first, date__lte=last)
         .exclude(state=Visit.State.CANCELLED)
