@@ -82,10 +82,16 @@ def musashino_objects(db):
     gw = _gateway_objects(owner)
     net = _network_objects(owner)
     tal = _talent_objects(owner)
+    con = _consortium_objects(owner)
+    voi = _voices_objects(owner)
+    frm = _forum_objects(owner)
     return {
         **gw,
         **net,
         **tal,
+        **con,
+        **voi,
+        **frm,
         "code": "132039",
         "job_id": str(job.pk),
         "notification_id": str(n.pk),
@@ -217,6 +223,121 @@ def _talent_objects(owner) -> dict[str, str]:
     }
 
 
+def _voices_objects(owner) -> dict[str, str]:
+    """A Musashino voice for 都 only: another municipality must not even see it exists."""
+    from tsunagu.voices.models import Category, Visibility
+    from tsunagu.voices.services import voice_file
+
+    voice = voice_file(
+        actor=owner,
+        category=Category.objects.get(key="talent"),
+        title="都のみの要望",
+        body="本文",
+        visibility=Visibility.TOKYO,
+    )
+    return {"voice_id": str(voice.pk), "ref": voice.ref}
+
+
+def _forum_objects(owner) -> dict[str, str]:
+    """A Musashino project kept to Musashino, its connect request, a private article, a
+    Musashino question and a 都 meeting with an agenda topic and a Musashino follow-up."""
+    from tsunagu.knowledge import services
+
+    other = make_user(Role.MUNI_STAFF, "132012")
+    project = services.project_create(
+        actor=owner,
+        data={"title": "内部の検討", "topic": "wifi", "visibility": "own"},
+    )
+    peer = services.project_create(
+        actor=other,
+        data={
+            "title": "Wi-Fi",
+            "topic": "wifi",
+            "stage": "live",
+            "welcomes_contact": True,
+            "contact": other.pk,
+        },
+    )
+    connect = services.connect_request_create(
+        actor=owner, from_project=project, to_project=peer, message="伺いたいです"
+    )
+    manager = make_user(Role.TOKYO_COORDINATOR, "130001")
+    meeting = services.meeting_create(
+        actor=manager,
+        data={"kind": "cio_forum", "title": "定例会", "date": "2030-01-20"},
+        agenda=["報告"],
+    )
+    action = services.follow_up_add(
+        actor=manager,
+        meeting=meeting,
+        data={"title": "共有", "owner_organization": "132039", "due": "2030-02-01"},
+    )
+    article = services.article_create(
+        actor=owner,
+        data={"title": "内部", "body": "武蔵野市の内部向けの記事です。", "visibility": "own"},
+    )
+    question = services.question_create(
+        actor=owner, data={"title": "質問", "body": "教えてください。よろしく。"}
+    )
+    return {
+        "project_id": str(project.pk),
+        "connect_id": str(connect.pk),
+        "meeting_id": str(meeting.pk),
+        "agenda_id": str(meeting.agenda.get().pk),
+        "follow_up_id": str(action.pk),
+        "article_id": str(article.pk),
+        "question_id": str(question.pk),
+    }
+
+
+def _consortium_objects(owner) -> dict[str, str]:
+    """A joint-use group of Musashino (member) and Koganei (joining) without Tachikawa: an item,
+    a meeting with it on the agenda, and a follow-up action."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from tsunagu.consortium import services
+    from tsunagu.consortium.models import BusinessArea, JointUseGroup, Membership, WorkingGroup
+
+    group = JointUseGroup.objects.create(
+        slug="walk-cloud",
+        name="武蔵野・小金井クラウド",
+        name_en="Walk cloud",
+        secretariat=owner.organization,
+        created_at=timezone.now(),
+    )
+    Membership.objects.create(group=group, organization=owner.organization)
+    Membership.objects.create(
+        group=group,
+        organization=Organization.objects.get(code="132101"),
+        status=Membership.Status.JOINING,
+        cut_over_on=dt.date(2027, 11, 1),
+    )
+    wg = WorkingGroup.objects.create(
+        group=group,
+        number=1,
+        name="住民基本台帳",
+        area=BusinessArea.objects.get(code="n01-juki"),
+        lead=owner.organization,
+    )
+    item = services.item_create(actor=owner, working_group=wg, data={"title": "本人確認"})
+    meeting = services.meeting_create(
+        actor=owner, working_group=wg, held_on="2027-01-10", title="第1回", items=[item]
+    )
+    action = services.action_create(
+        actor=owner, meeting=meeting, title="宿題", owner=owner.organization, due_on="2027-02-01"
+    )
+    return {
+        "group_slug": group.slug,
+        "wg_no": "1",
+        "item_no": str(item.number),
+        "wg_meeting_id": str(meeting.pk),
+        "action_id": str(action.pk),
+        "area_code": "n01-juki",
+    }
+
+
 def test_every_route_is_classified():
     routes = all_routes()
     assert len(routes) > 20
@@ -237,6 +358,10 @@ def _protected(route: str) -> bool:
                 "gateway/",
                 "network/",
                 "talent/",
+                "voices/",
+                "forum/",
+                "search/",
+                "consortium/",
             )
         )
         or route == ""
@@ -274,6 +399,15 @@ DIRECTORY_READS = {
 }
 # The expert pool's public profiles are for every member (their ids are per database).
 DIRECTORY_READ_PREFIXES = ("/talent/experts/", "/api/v1/talent/experts/")
+# Forum meetings and questions are for every member; changing another's is refused (the API
+# answers 403 permission_denied for the few writes that need no payload).
+SHARED_READ_ROUTES = {
+    "forum/meetings/<int:meeting_id>/",
+    "api/v1/forum/meetings/<meeting_id>",
+    "forum/questions/<int:question_id>/",
+    "api/v1/forum/questions/<question_id>",
+}
+SHARED_REFUSED_PREFIXES = ("/api/v1/forum/meetings/", "/api/v1/forum/questions/")
 
 
 @pytest.mark.django_db
@@ -298,9 +432,14 @@ def test_another_municipality_cannot_touch_musashino_objects(musashino_objects, 
                 continue
             checked += 1
             if method == "get" and (
-                path in DIRECTORY_READS or path.startswith(DIRECTORY_READ_PREFIXES)
+                path in DIRECTORY_READS
+                or path.startswith(DIRECTORY_READ_PREFIXES)
+                or route in SHARED_READ_ROUTES
             ):
                 assert res.status_code == 200, path
+                continue
+            if res.status_code == 403 and path.startswith(SHARED_REFUSED_PREFIXES):
+                assert res.json()["code"] == "permission_denied", (method, path)
                 continue
             assert res.status_code in (302, 404, 422), (method, path, res.status_code)
             if res.status_code == 302:
@@ -324,3 +463,25 @@ def test_another_municipality_cannot_touch_musashino_objects(musashino_objects, 
     members = client.get("/organizations/132039/").content.decode()
     # Musashino's member table is not shown to Tachikawa.
     assert musashino_objects["owner_name"] not in members
+
+
+# The search routes take no object id, so the walk above cannot reach them: search for the
+# Musashino objects by their words instead. Kept to Musashino or to 都, they must not show up
+# for Tachikawa — not as a hit, not in a count — while Musashino finds them.
+SEARCH_ROUTES = ("/search/", "/api/v1/search/")
+
+
+@pytest.mark.django_db
+def test_search_never_shows_another_municipality_its_private_items(musashino_objects, client_for):
+    outsider = client_for(make_user(Role.MUNI_CIO, "132021"))
+    owner = client_for(make_user(Role.MUNI_STAFF, "132039"))
+    for q in ("都のみの要望", "内部の検討", "武蔵野市の内部向け"):
+        page = outsider.get(SEARCH_ROUTES[0], {"q": q})
+        assert page.status_code == 200
+        assert page.context["page"].total == 0, q
+        api = outsider.get(SEARCH_ROUTES[1], {"q": q})
+        assert api.status_code == 200
+        assert api.json()["total"] == 0, q
+        assert all(k["count"] in (0, None) for k in api.json()["kinds"])
+    # The owner does find its 都-only voice (the search works, it is not just empty).
+    assert owner.get(SEARCH_ROUTES[1], {"q": "都のみの要望"}).json()["total"] == 1

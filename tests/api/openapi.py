@@ -7,25 +7,27 @@ from functools import lru_cache
 from typing import Any
 
 from django.test import Client
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator  # type: ignore[import-untyped]
 
 
 @lru_cache(maxsize=1)
 def spec() -> dict[str, Any]:
     from tsunagu.config.api import api
 
-    return api.get_openapi_schema()
+    schema: dict[str, Any] = api.get_openapi_schema()
+    return schema
 
 
 def _operation(method: str, path: str) -> dict[str, Any]:
     for template, ops in spec()["paths"].items():
         pattern = "^" + re.sub(r"\{[^}]+\}", r"[^/]+", template) + "$"
         if re.match(pattern, path) and method.lower() in ops:
-            return ops[method.lower()]
+            op: dict[str, Any] = ops[method.lower()]
+            return op
     raise AssertionError(f"{method} {path} is not in the OpenAPI document")
 
 
-def check(response, method: str, path: str) -> Any:
+def check(response: Any, method: str, path: str) -> Any:
     """Assert the response body matches the schema published for its status code."""
     op = _operation(method, path.split("?")[0])
     status = str(response.status_code)
@@ -40,7 +42,7 @@ def check(response, method: str, path: str) -> Any:
     return body
 
 
-def call(client: Client, method: str, path: str, **kw: Any):
+def call(client: Client, method: str, path: str, **kw: Any) -> Any:
     fn = getattr(client, method.lower())
     if "json" in kw:
         kw = {"data": kw.pop("json"), "content_type": "application/json", **kw}

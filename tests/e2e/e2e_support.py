@@ -68,3 +68,55 @@ def login(page: Page, server: Server, username: str, password: str = DEMO_PASSWO
 def logout(page: Page) -> None:
     with page.expect_navigation():
         page.click("form[action='/accounts/logout/'] button[type=submit]")
+
+
+def manage(server: Server, code: str) -> str:
+    """Run Python inside the server's Django (its database), as the conftest runs seed_demo."""
+    import subprocess
+
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TSUNAGU_ENV")}
+    env.update(
+        {
+            "TSUNAGU_VAR_DIR": str(server.var_dir),
+            "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings",
+        }
+    )
+    proc = subprocess.run(
+        [str(BIN / "tsunagu"), "shell", "-c", code],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def sign_in_enrolling_totp(page: Page, server: Server, username: str) -> None:
+    """Sign in a 都 user (second factor mandatory) by enrolling an authenticator app now.
+
+    Pair with :func:`forget_second_factors` afterwards so later tests meet the user un-enrolled.
+    """
+    import pyotp
+
+    response = login(page, server, username)
+    assert response.status == 302
+    if server.path_of(page).startswith("/accounts/mfa/"):
+        raise AssertionError(f"{username} already has a second factor this test cannot use")
+    page.goto(server.url("/accounts/security/totp/"))
+    secret = page.locator("[data-testid=totp-secret]").inner_text().strip()
+    page.fill("input[name=code]", pyotp.TOTP(secret).now())
+    with page.expect_navigation():
+        page.click("main form button[type=submit]")
+
+
+def forget_second_factors(server: Server, usernames: list[str]) -> None:
+    manage(
+        server,
+        "from tsunagu.accounts.models import RecoveryCode, TotpDevice, WebAuthnCredential\n"
+        f"names = {usernames!r}\n"
+        "TotpDevice.objects.filter(user__username__in=names).delete()\n"
+        "RecoveryCode.objects.filter(user__username__in=names).delete()\n"
+        "WebAuthnCredential.objects.filter(user__username__in=names).delete()\n",
+    )

@@ -49,6 +49,23 @@ CIO_PAGES = [
     "/talent/knowledge/",
     "/talent/statements/",
     "/talent/leaders/",
+    "/consortium/",  # 武蔵野市 takes part in no joint-use group: the empty state
+    "/voices/",
+    "/voices/new/",
+    "/voices/1/",  # the first seeded voice: 武蔵野市's, answered and closed, with an outcome
+    "/voices/metrics/",
+    "/forum/",
+    "/forum/projects/",
+    "/forum/projects/new/",
+    "/forum/projects/1/peers/",  # the first seeded project: 小金井市's network renewal
+    "/forum/map/",
+    "/forum/connect/",
+    "/forum/meetings/",
+    "/forum/meetings/1/",  # the first seeded meeting: the 20th roundtable
+    "/forum/follow-ups/",
+    "/forum/articles/",
+    "/forum/questions/",
+    "/forum/questions/new/",
 ]
 
 
@@ -136,3 +153,35 @@ def test_gateway_detail_pages_have_no_serious_violations(
     screenshot(page, f"cio-gateway-{kind}-detail")
     violations = _axe(page)
     assert not violations, f"axe on {page.url}:\n" + _report(violations)
+
+
+# Joint-use cloud pages, as 小金井市 (joining 東京自治体クラウド, slug "tjc", in the demo data).
+CONSORTIUM_PAGES = [
+    "/consortium/",
+    "/consortium/waiting/",
+    "/consortium/tjc/",
+    "/consortium/tjc/wg/1/",
+    "/consortium/tjc/items/",
+    "/consortium/tjc/items/1/",
+    "/consortium/tjc/items/new/",
+    "/consortium/tjc/items/import/",
+    "/consortium/tjc/onboarding/132101/",
+    "/consortium/tjc/progress/",
+    "/consortium/tjc/progress/132101/n01-juki/",
+]
+
+
+@pytest.mark.parametrize("path", CONSORTIUM_PAGES, ids=_slug)
+def test_consortium_page_has_no_serious_violations(
+    path: str, server: Server, new_context: Callable[..., BrowserContext]
+) -> None:
+    page = new_context(bypass_csp=True).new_page()
+    response = login(page, server, "koganei-staff")
+    assert response.status == 302
+    response = page.goto(server.url(path))
+    assert response is not None
+    assert response.status == 200, f"{path} answered {response.status}"
+    page.wait_for_load_state("networkidle")
+    screenshot(page, f"koganei-{_slug(path)}")
+    violations = _axe(page)
+    assert not violations, f"axe on {path}:\n" + _report(violations)

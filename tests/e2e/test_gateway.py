@@ -7,13 +7,12 @@ from __future__ import annotations
 import ipaddress
 import os
 import re
-import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyotp
 import pytest
-from e2e_support import BIN, MUSASHINO, REPO, Server, login, screenshot
+from e2e_support import MUSASHINO, REPO, Server, forget_second_factors, login, manage, screenshot
 from playwright.sync_api import BrowserContext, Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -35,27 +34,6 @@ def _docs_shot(page: Page, name: str) -> Path | None:
     return path
 
 
-def _manage(server: Server, code: str) -> str:
-    """Run Python inside the server's Django (its database), as the conftest runs seed_demo."""
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TSUNAGU_ENV")}
-    env.update(
-        {
-            "TSUNAGU_VAR_DIR": str(server.var_dir),
-            "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings",
-        }
-    )
-    proc = subprocess.run(
-        [str(BIN / "tsunagu"), "shell", "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    return proc.stdout
-
-
 @pytest.fixture(scope="module")
 def gateway_ready(server: Server) -> Iterator[Server]:
     """The gateway policy and catalog exist (seed_demo seeds them; bootstrap if it did not).
@@ -63,7 +41,7 @@ def gateway_ready(server: Server) -> Iterator[Server]:
     The reviewers enrol an authenticator app during the tests; afterwards their second factors
     are removed again, so that later browser tests still meet them un-enrolled.
     """
-    _manage(
+    manage(
         server,
         "from tsunagu.gateway import seed\n"
         "from tsunagu.gateway.models import GatewayState\n"
@@ -72,14 +50,7 @@ def gateway_ready(server: Server) -> Iterator[Server]:
         "    seed.policy_seed()\n",
     )
     yield server
-    _manage(
-        server,
-        "from tsunagu.accounts.models import RecoveryCode, TotpDevice, WebAuthnCredential\n"
-        f"names = {list(REVIEWERS)!r}\n"
-        "TotpDevice.objects.filter(user__username__in=names).delete()\n"
-        "RecoveryCode.objects.filter(user__username__in=names).delete()\n"
-        "WebAuthnCredential.objects.filter(user__username__in=names).delete()\n",
-    )
+    forget_second_factors(server, list(REVIEWERS))
 
 
 def _sign_in_reviewer(page: Page, server: Server, username: str) -> None:

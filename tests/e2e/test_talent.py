@@ -8,12 +8,18 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-import subprocess
 from zoneinfo import ZoneInfo
 
-import pyotp
 import pytest
-from e2e_support import BIN, REPO, Server, login, logout, screenshot
+from e2e_support import (
+    REPO,
+    Server,
+    forget_second_factors,
+    login,
+    logout,
+    screenshot,
+    sign_in_enrolling_totp,
+)
 from playwright.sync_api import Page, expect
 
 pytestmark = pytest.mark.e2e
@@ -30,46 +36,10 @@ def _shot(page: Page, name: str) -> None:
         page.screenshot(path=str(REPO / "docs" / "img" / f"talent-{name}.png"), full_page=True)
 
 
-def _manage(server: Server, code: str) -> None:
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TSUNAGU_ENV")}
-    env.update(
-        {
-            "TSUNAGU_VAR_DIR": str(server.var_dir),
-            "DJANGO_SETTINGS_MODULE": "tsunagu.config.settings",
-        }
-    )
-    proc = subprocess.run(
-        [str(BIN / "tsunagu"), "shell", "-c", code],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=180,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-
-
-def _sign_in_coordinator(page: Page, server: Server) -> None:
-    response = login(page, server, "tokyo-coordinator")
-    assert response.status == 302
-    if server.path_of(page).startswith("/accounts/mfa/"):
-        pytest.fail("tokyo-coordinator already has a second factor this test cannot use")
-    page.goto(server.url("/accounts/security/totp/"))
-    secret = page.locator("[data-testid=totp-secret]").inner_text().strip()
-    page.fill("input[name=code]", pyotp.TOTP(secret).now())
-    with page.expect_navigation():
-        page.click("main form button[type=submit]")
-
-
 @pytest.fixture
 def coordinator_cleanup(server: Server):
     yield
-    _manage(
-        server,
-        "from tsunagu.accounts.models import RecoveryCode, TotpDevice\n"
-        "TotpDevice.objects.filter(user__username='tokyo-coordinator').delete()\n"
-        "RecoveryCode.objects.filter(user__username='tokyo-coordinator').delete()\n",
-    )
+    forget_second_factors(server, ["tokyo-coordinator"])
 
 
 def test_koganei_request_to_reused_artifact(
@@ -100,7 +70,7 @@ def test_koganei_request_to_reused_artifact(
     logout(page)
 
     # 2. The coordinator runs matching, reads the explanation, locks 小林 if needed.
-    _sign_in_coordinator(page, server)
+    sign_in_enrolling_totp(page, server, "tokyo-coordinator")
     page.goto(server.url("/talent/matching/"))
     with page.expect_navigation():
         page.get_by_role("button", name="マッチングを実行", exact=True).click()

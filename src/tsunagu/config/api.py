@@ -18,12 +18,16 @@ from ninja.security import SessionAuth
 
 from tsunagu.accounts.api import TokenAuth
 from tsunagu.accounts.api import router as accounts_router
+from tsunagu.consortium.api import router as consortium_router
 from tsunagu.core.api import router as core_router
 from tsunagu.core.errors import DomainError
 from tsunagu.gateway.api import router as gateway_router
+from tsunagu.knowledge.api import router as knowledge_router
 from tsunagu.network.api import router as network_router
 from tsunagu.notifications.api import router as notifications_router
+from tsunagu.search.api import router as search_router
 from tsunagu.talent.api import router as talent_router
+from tsunagu.voices.api import router as voices_router
 
 api = NinjaAPI(
     title="Tsunagu API",
@@ -97,3 +101,7 @@ api.add_router("/notifications", notifications_router)
 api.add_router("/gateway", gateway_router)
 api.add_router("/network", network_router)
 api.add_router("/talent", talent_router)
+api.add_router("/voices", voices_router)
+api.add_router("/forum", knowledge_router)
+api.add_router("/search", search_router)
+api.add_router("/consortium", consortium_router)

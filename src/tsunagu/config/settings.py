@@ -58,6 +58,10 @@ INSTALLED_APPS = [
     "tsunagu.gateway",
     "tsunagu.network",
     "tsunagu.talent",
+    "tsunagu.voices",
+    "tsunagu.knowledge",
+    "tsunagu.search",
+    "tsunagu.consortium",
 ]
 
 MIDDLEWARE = [
@@ -321,3 +325,6 @@ TALENT_COST_RULE = {
         os.environ.get("TALENT_SUBSIDY_SHARE", "0.5")
     ),  # of usage, for small bodies
 }
+
+# Voices to 都: days a requester has to reply to an answer before the voice closes by itself.
+VOICES_REPLY_DAYS = int(os.environ.get("VOICES_REPLY_DAYS", "30"))

@@ -8,6 +8,10 @@ urlpatterns = [
     path("gateway/", include("tsunagu.gateway.urls")),
     path("network/", include("tsunagu.network.urls")),
     path("talent/", include("tsunagu.talent.urls")),
+    path("voices/", include("tsunagu.voices.urls")),
+    path("forum/", include("tsunagu.knowledge.urls")),
+    path("search/", include("tsunagu.search.urls")),
+    path("consortium/", include("tsunagu.consortium.urls")),
     path("api/v1/", api.urls),
     path("", include("tsunagu.core.urls")),
 ]

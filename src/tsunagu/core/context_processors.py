@@ -32,6 +32,12 @@ def navigation(user: Any) -> list[dict[str, Any]]:
         or can(user, Cap.TALENT_EXPERT)
     ):
         items.append({"url": "/talent/", "label": _("Shared experts"), "icon": "list"})
+    if can(user, Cap.VOICES_FILE_OWN) or can(user, Cap.VOICES_VIEW_ANY):
+        items.append({"url": "/voices/", "label": _("Voices to Tokyo"), "icon": "list"})
+    if can(user, Cap.FORUM_READ):
+        items.append({"url": "/forum/", "label": _("Forum and peers"), "icon": "list"})
+    if can(user, Cap.CONSORTIUM_TAKE_PART) or can(user, Cap.CONSORTIUM_VIEW_ANY):
+        items.append({"url": "/consortium/", "label": _("Joint-use cloud"), "icon": "list"})
     if can(user, Cap.AUDIT_VIEW_OWN) or can(user, Cap.AUDIT_VIEW_ANY):
         items.append({"url": "/audit/", "label": _("Audit trail"), "icon": "shield"})
     items += [

@@ -56,10 +56,31 @@ class Cap(enum.StrEnum):
     TALENT_VIEW_ANY = "talent.view_any"  # every request, proposal, visit and ledger
     TALENT_COORDINATE = "talent.coordinate"  # run matching, lock/exclude, manage the pool
     TALENT_EXPERT = "talent.expert"  # answer offers, schedule and report own visits
+    VOICES_FILE_OWN = "voices.file_own"  # file, co-sign, reply to and close own org's voices
+    VOICES_RESPOND = "voices.respond"  # 都 units: acknowledge, route, answer, merge voices
+    VOICES_VIEW_ANY = "voices.view_any"  # every voice whatever its visibility
+    FORUM_READ = "forum.read"  # meetings, articles, Q&A, peer projects, search
+    FORUM_CONTRIBUTE = "forum.contribute"  # ask, answer, write articles, own projects
+    FORUM_MANAGE = "forum.manage"  # forum meetings, agendas, minutes, follow-up actions
+    CONSORTIUM_VIEW_ANY = "consortium.view_any"  # every joint-use group (cross-group view)
+    CONSORTIUM_TAKE_PART = "consortium.take_part"  # positions, minutes, decisions for own org
     WRITE = "write"  # may change anything at all (auditors may not)
 
 
 _ALL_WRITE = {Cap.WRITE}
+FORUM_TOKYO_CAPS = frozenset(
+    {
+        Cap.VOICES_RESPOND,
+        Cap.VOICES_VIEW_ANY,
+        Cap.FORUM_READ,
+        Cap.FORUM_CONTRIBUTE,
+        Cap.FORUM_MANAGE,
+        Cap.CONSORTIUM_VIEW_ANY,
+    }
+)
+FORUM_MUNICIPAL_CAPS = frozenset(
+    {Cap.VOICES_FILE_OWN, Cap.FORUM_READ, Cap.FORUM_CONTRIBUTE, Cap.CONSORTIUM_TAKE_PART}
+)
 ROLE_CAPS: dict[str, frozenset[Cap]] = {
     Role.TOKYO_ADMIN: frozenset(
         {
@@ -84,6 +105,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_PEERS,
         }
         | {Cap.TALENT_VIEW_ANY, Cap.TALENT_COORDINATE}
+        | FORUM_TOKYO_CAPS
     ),
     Role.TOKYO_SECOPS: frozenset(
         _ALL_WRITE
@@ -99,11 +121,14 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_PEERS,
         }
         | {Cap.TALENT_VIEW_ANY}
+        | {Cap.VOICES_RESPOND, Cap.VOICES_VIEW_ANY, Cap.FORUM_READ, Cap.FORUM_CONTRIBUTE}
+        | {Cap.CONSORTIUM_VIEW_ANY}
     ),
     Role.TOKYO_COORDINATOR: frozenset(
         _ALL_WRITE
         | {Cap.MEMBERS_VIEW_OWN, Cap.MEMBERS_VIEW_ANY, Cap.GATEWAY_VIEW_ANY, Cap.NETWORK_PEERS}
         | {Cap.TALENT_VIEW_ANY, Cap.TALENT_COORDINATE}
+        | FORUM_TOKYO_CAPS
     ),
     Role.MUNI_CIO: frozenset(
         _ALL_WRITE
@@ -119,6 +144,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_PEERS,
         }
         | {Cap.TALENT_REQUEST_OWN}
+        | FORUM_MUNICIPAL_CAPS
     ),
     Role.MUNI_STAFF: frozenset(
         _ALL_WRITE
@@ -132,6 +158,7 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_PEERS,
         }
         | {Cap.TALENT_REQUEST_OWN}
+        | FORUM_MUNICIPAL_CAPS
     ),
     Role.MUNI_DX_LEADER: frozenset(
         _ALL_WRITE
@@ -143,8 +170,9 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_PEERS,
         }
         | {Cap.TALENT_REQUEST_OWN}
+        | FORUM_MUNICIPAL_CAPS
     ),
-    Role.EXPERT: frozenset(_ALL_WRITE | {Cap.TALENT_EXPERT}),
+    Role.EXPERT: frozenset(_ALL_WRITE | {Cap.TALENT_EXPERT, Cap.FORUM_READ}),
     Role.AUDITOR: frozenset(
         {
             Cap.MEMBERS_VIEW_ANY,
@@ -160,5 +188,6 @@ ROLE_CAPS: dict[str, frozenset[Cap]] = {
             Cap.NETWORK_PEERS,
         }
         | {Cap.TALENT_VIEW_ANY}
+        | {Cap.VOICES_VIEW_ANY, Cap.FORUM_READ, Cap.CONSORTIUM_VIEW_ANY}
     ),
 }

@@ -25,6 +25,9 @@ SCHEDULE: dict[str, tuple[str, int]] = {
     "talent-offers-expire": ("tsunagu.talent.tasks.talent_offers_expire", 3600),
     "talent-reminders": ("tsunagu.talent.tasks.talent_reminders", 24 * 3600),
     "talent-close-month": ("tsunagu.talent.tasks.talent_close_month", 24 * 3600),
+    "search-rebuild": ("tsunagu.search.tasks.search_rebuild_periodic", 24 * 3600),
+    "consortium-reminders": ("tsunagu.consortium.tasks.consortium_reminders", 24 * 3600),
+    "voices-daily": ("tsunagu.voices.tasks.voices_daily", 24 * 3600),
 }
 
 

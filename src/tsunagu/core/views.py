@@ -84,6 +84,9 @@ def dashboard_view(request: HttpRequest) -> HttpResponse:
         )
     if can(user, Cap.AUDIT_VERIFY):
         ctx["last_verify"] = selectors.job_list(actor=user).filter(kind="audit.verify").first()
+    from tsunagu.voices.selectors import voice_dashboard
+
+    ctx["voices"] = voice_dashboard(actor=user)
     return render(request, "core/dashboard.html", ctx)
 
 

@@ -44,6 +44,9 @@ def catalog_seed() -> int:
                 "notes": e.get("notes", ""),
             },
         )
+    from .search_docs import catalog_service_index
+
+    catalog_service_index(CatalogService.objects.filter(slug__in=[e["slug"] for e in entries]))
     return len(entries)
 
 

@@ -668,7 +668,7 @@ def catalog_entry_from_request(*, request: ChangeRequest) -> CatalogService | No
     slug = slugify(name) or f"service-{request.pk}"
     if CatalogService.objects.filter(slug=slug).exists():
         slug = f"{slug}-{request.pk}"
-    return CatalogService.objects.create(
+    svc = CatalogService.objects.create(
         slug=slug[:50],
         name=name[:120],
         vendor="",
@@ -688,6 +688,10 @@ def catalog_entry_from_request(*, request: ChangeRequest) -> CatalogService | No
         source_request=request,
         source_organization=request.organization,
     )
+    from .search_docs import catalog_service_index
+
+    catalog_service_index([svc])
+    return svc
 
 
 def recertification_decide(

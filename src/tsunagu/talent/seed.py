@@ -202,6 +202,9 @@ def talent_seed(*, password: str, today: dt.date | None = None) -> dict[str, int
         _experts(rng, skills, tokyo, munis, pw_hash, coordinator, now, today)
         # Read back once with their skills (creation order kept: the history is deterministic).
         experts = list(Expert.objects.prefetch_related("skills").order_by("pk"))
+        from .search_docs import expert_index
+
+        expert_index(experts)
         leaders = _leaders(rng, munis, today)
         n_requests = _history(rng, skills, munis, experts, leaders, today)
     if coordinator is not None:

@@ -1043,6 +1043,9 @@ def expert_skill_confirm(
             obj=row,
             after={"expert": expert.pk, "skill": skill, "level": level},
         )
+        from .search_docs import expert_index
+
+        expert_index([expert])
 
 
 def statement_export_request(

@@ -126,12 +126,22 @@ class Command(BaseCommand):
         from tsunagu.talent.seed import talent_seed
 
         talent = talent_seed(password=DEMO_PASSWORD)
+        from tsunagu.voices.seed import voices_seed
+
+        voices = voices_seed()
+        from tsunagu.knowledge.seed import knowledge_seed
+
+        forum = knowledge_seed()
         if not opts["quiet"]:
             self.stdout.write(
                 f"Demo data ready: {created} new users, {User.objects.count()} in all. {gateway}"
                 f" Network models: {networks} new. Experts: {talent['experts']} new,"
-                f" expert requests: {talent['requests']} new."
+                f" expert requests: {talent['requests']} new. Voices: {voices} new."
+                f" Forum: {forum['projects']} projects, {forum['meetings']} meetings new."
             )
+        from tsunagu.consortium.seed import consortium_seed
+
+        consortium_seed(stdout=None if opts["quiet"] else self.stdout)
 
     def _gateway(self) -> str:
         """The gateway policy, the service catalog and a replayed request history (once)."""
