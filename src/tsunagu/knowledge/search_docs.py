@@ -50,7 +50,7 @@ def project_doc(project: Project) -> IndexDoc:
         organization_id=project.organization_id,
         visibility=_VISIBILITY[Visibility(project.visibility)],
         facet=project.topic,
-        extra={"stage": project.stage, "organization": org.name},
+        extra={"stage": project.stage},
     )
 
 

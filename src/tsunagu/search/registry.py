@@ -11,6 +11,7 @@ that open the kind's pages), on top of each document's own visibility. Empty: ev
 
 from __future__ import annotations
 
+import functools
 import importlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +36,18 @@ class Kind:
     label: str | Promise
     provider: str  # dotted path of iter_docs(ids=None)
     caps: tuple[Cap, ...] = ()
+    # The ``extra`` keys shown under a hit, each with the dotted path of the TextChoices that
+    # labels its stored value (in the reader's language); other keys are kept for the API only.
+    shown: tuple[tuple[str, str], ...] = ()
+
+    def extra_labels(self, extra: dict[str, str]) -> tuple[str, ...]:
+        """The shown extras of one hit as labels (a value with no label is shown as stored)."""
+        out: list[str] = []
+        for key, choices_path in self.shown:
+            value = extra.get(key)
+            if value:
+                out.append(str(_choices(choices_path).get(value, value)))
+        return tuple(out)
 
     def load_provider(self) -> Provider | None:
         """The provider function, or ``None`` (logged) when its module is not there yet."""
@@ -51,6 +64,25 @@ class Kind:
         return fn  # type: ignore[no-any-return]
 
 
+@functools.cache
+def _choices(path: str) -> dict[str, Any]:
+    """``{value: lazy label}`` of a TextChoices class named by dotted path (nested classes
+    allowed: ``tsunagu.knowledge.models.Meeting.Status``); empty when it cannot be found."""
+    parts = path.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            obj: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        try:
+            for name in parts[cut:]:
+                obj = getattr(obj, name)
+        except AttributeError:
+            return {}
+        return dict(getattr(obj, "choices", ()))
+    return {}
+
+
 _FORUM = (Cap.FORUM_READ,)
 
 KINDS: dict[str, Kind] = {
@@ -61,22 +93,43 @@ KINDS: dict[str, Kind] = {
             _("Voice"),
             "tsunagu.voices.search_docs.voice_docs",
             (Cap.VOICES_FILE_OWN, Cap.VOICES_VIEW_ANY),
+            (("status", "tsunagu.voices.models.Status"),),
         ),
-        Kind("project", _("Peer project"), "tsunagu.knowledge.search_docs.project_docs", _FORUM),
-        Kind("meeting", _("Meeting record"), "tsunagu.knowledge.search_docs.meeting_docs", _FORUM),
+        Kind(
+            "project",
+            _("Peer project"),
+            "tsunagu.knowledge.search_docs.project_docs",
+            _FORUM,
+            (("stage", "tsunagu.knowledge.models.Stage"),),
+        ),
+        Kind(
+            "meeting",
+            _("Meeting record"),
+            "tsunagu.knowledge.search_docs.meeting_docs",
+            _FORUM,
+            (("status", "tsunagu.knowledge.models.Meeting.Status"),),
+        ),
         Kind("article", _("Article"), "tsunagu.knowledge.search_docs.article_docs", _FORUM),
-        Kind("question", _("Q&A"), "tsunagu.knowledge.search_docs.question_docs", _FORUM),
+        Kind(
+            "question",
+            _("Q&A"),
+            "tsunagu.knowledge.search_docs.question_docs",
+            _FORUM,
+            (("status", "tsunagu.knowledge.models.Question.Status"),),
+        ),
         Kind(
             "expert",
             _("Expert"),
             "tsunagu.talent.search_docs.expert_docs",
             (Cap.TALENT_REQUEST_OWN, Cap.TALENT_VIEW_ANY, Cap.TALENT_EXPERT),
+            (("engagement", "tsunagu.talent.models.Engagement"),),
         ),
         Kind(
             "catalog_service",
             _("Catalog service"),
             "tsunagu.gateway.search_docs.catalog_service_docs",
             (Cap.GATEWAY_VIEW_OWN, Cap.GATEWAY_VIEW_ANY),
+            (("risk_class", "tsunagu.gateway.models.RiskClass"),),
         ),
     )
 }

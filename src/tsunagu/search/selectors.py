@@ -64,6 +64,7 @@ class SearchHit:
     extra: dict[str, str]
     updated_at: dt.datetime
     tier: int  # 2: every term in the title, 1: some, 0: none
+    extra_labels: tuple[str, ...] = ()  # the kind's shown extras, labelled for the reader
 
     @property
     def title_text(self) -> str:
@@ -320,6 +321,8 @@ def _hit(
         extra,
         updated_at,
     ) = row
+    shown_extra = {str(k): str(v) for k, v in (extra or {}).items()}
+    kind_spec = registry.KINDS.get(kind)
     return SearchHit(
         kind=kind,
         kind_label=labels.get(kind) or registry.kind_label(kind),
@@ -330,9 +333,10 @@ def _hit(
         organization_id=org_id,
         organization_name=_org_name(org_id),
         facet=facet,
-        extra={str(k): str(v) for k, v in (extra or {}).items()},
+        extra=shown_extra,
         updated_at=updated_at,
         tier=tier,
+        extra_labels=kind_spec.extra_labels(shown_extra) if kind_spec is not None else (),
     )
 
 

@@ -36,13 +36,15 @@ def expert_doc(expert: Expert) -> IndexDoc:
         kind="expert",
         object_id=str(expert.pk),
         title=expert.name,
-        body="\n".join(p for p in (expert.headline, expert.bio, " ".join(labels), area) if p),
+        body="\n".join(
+            p for p in (expert.headline, expert.bio, " ".join(labels), area, engagement) if p
+        ),
         url=f"/talent/experts/{expert.pk}/",
         updated_at=max([expert.created_at, *confirmed]),
         organization_id=None,
         visibility=Visibility.ALL,
         facet=expert.area,
-        extra={"engagement": engagement},
+        extra={"engagement": expert.engagement},
     )
 
 

@@ -198,3 +198,24 @@ def test_organisations_named_for_orgs_visibility_must_exist(client_for, tachikaw
     )
     assert r.status_code == 302
     assert list(Voice.objects.get().shared_with.values_list("code", flat=True)) == [mitaka.code]
+
+
+def test_search_finds_voices_with_their_status_label_and_hides_tokyo_only(
+    client_for, tachikawa_staff, musashino_staff, category
+):
+    services.voice_file(
+        actor=tachikawa_staff, category=category, title="庁舎移転の相談窓口", body="本文"
+    )
+    services.voice_file(
+        actor=tachikawa_staff,
+        category=category,
+        title="移転の内々の相談",
+        body="本文",
+        visibility=Visibility.TOKYO,
+    )
+    html = client_for(musashino_staff).get("/search/", {"q": "移転"}).content.decode()
+    assert "<mark>移転</mark>" in html and "相談窓口" in html
+    assert "受付" in html and ">received<" not in html
+    assert "内々" not in html
+    own = client_for(tachikawa_staff).get("/search/", {"q": "移転"}).content.decode()
+    assert "内々" in own
