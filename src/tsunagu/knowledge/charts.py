@@ -132,7 +132,7 @@ def stage_chart(
     title: str, counts: Mapping[str, Mapping[str, int]], *, plot_width: int = 380
 ) -> StackChart:
     """One stacked bar per topic: how many municipalities are at each stage."""
-    label_w, row_h = 170, 30
+    label_w, row_h = 200, 30
     top = max((sum(c.values()) for c in counts.values()), default=0) or 1
     rows = []
     for i, topic in enumerate(Topic.values):
