@@ -183,21 +183,35 @@ def _filters(
         max_rank = rank_base(
             dt.datetime.combine(until + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
         )
+    min_rank, max_rank = _clamp_ranks(min_rank, max_rank)
     base = Filters(
         kinds=every,
         organization_id=organization,
-        facet=facet or None,
+        facet=facet.replace("\x00", " ") if facet else None,  # as stored (PG refuses NUL)
         min_rank=min_rank,
         max_rank=max_rank,
     )
     narrowed = Filters(
         kinds=every_or_none,
         organization_id=organization,
-        facet=facet or None,
+        facet=base.facet,
         min_rank=min_rank,
         max_rank=max_rank,
     )
     return base, narrowed, allowed
+
+
+_RANK_MAX = 2**63 - 1  # rank keys are 64-bit integers in both databases
+
+
+def _clamp_ranks(min_rank: int | None, max_rank: int | None) -> tuple[int | None, int | None]:
+    """Date bounds far in the future give keys past 64 bits, which neither database accepts
+    as a parameter: such a lower bound matches nothing, such an upper bound everything."""
+    if min_rank is not None and min_rank > _RANK_MAX:
+        min_rank = _RANK_MAX
+    if max_rank is not None and max_rank > _RANK_MAX:
+        max_rank = None
+    return min_rank, max_rank
 
 
 def search_query(

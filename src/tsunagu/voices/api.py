@@ -95,7 +95,10 @@ class VoicesVoiceOut(Schema):
 
     @staticmethod
     def resolve_cosigners(obj: Voice) -> list[str]:
-        return [c.organization.code for c in obj.cosigns.select_related("organization")]
+        # The list prefetches them (one query for the page, not one per voice).
+        prefetched = "cosigns" in getattr(obj, "_prefetched_objects_cache", {})
+        cosigns = obj.cosigns.all() if prefetched else obj.cosigns.select_related("organization")
+        return [c.organization.code for c in cosigns]
 
     @staticmethod
     def resolve_on_forum_agenda(obj: Voice) -> bool:
@@ -218,7 +221,9 @@ def _voice(request: HttpRequest, ref: str) -> Voice:
 def _unit(key: str | None) -> TokyoUnit | None:
     if not key:
         return None
-    unit = TokyoUnit.objects.filter(key=key).first()
+    unit = TokyoUnit.objects.filter(
+        key=key.replace("\x00", "")
+    ).first()  # no NUL: PostgreSQL refuses it
     if unit is None:
         raise ValidationFailed(code="unknown_unit", details={"unit": key})
     return unit
@@ -235,13 +240,17 @@ def voice_list_api(
     qs = selectors.voice_list(
         actor=api_actor(request), status=status, category=category, unit=unit, mine=mine
     )
-    return list(qs.select_related("merged_into")[:500])
+    return list(qs.select_related("merged_into").prefetch_related("cosigns__organization")[:500])
 
 
 @router.post("/", response={201: VoicesVoiceDetailOut, **ERRORS}, summary="File a voice")
 def voice_file_api(request: HttpRequest, payload: VoicesFileIn) -> Any:
     actor = api_writer(request)
-    category = Category.objects.filter(key=payload.category).select_related("unit").first()
+    category = (
+        Category.objects.filter(key=payload.category.replace("\x00", ""))
+        .select_related("unit")
+        .first()
+    )
     if category is None:
         raise ValidationFailed(code="unknown_category", details={"category": payload.category})
     voice = services.voice_file(
@@ -251,7 +260,11 @@ def voice_file_api(request: HttpRequest, payload: VoicesFileIn) -> Any:
         body=payload.body,
         desired_outcome=payload.desired_outcome,
         visibility=payload.visibility,
-        shared_with=list(Organization.objects.filter(code__in=payload.shared_with[:100])),
+        shared_with=list(
+            Organization.objects.filter(
+                code__in=[c.replace("\x00", "") for c in payload.shared_with[:100]]
+            )
+        ),
     )
     return 201, selectors.voice_get(actor=actor, voice_id=voice.pk)
 
@@ -318,7 +331,7 @@ def category_list_api(request: HttpRequest) -> Any:
 )
 def category_update_api(request: HttpRequest, key: str, payload: VoicesCategoryIn) -> Any:
     actor = api_writer(request)
-    category = Category.objects.filter(key=key).first()
+    category = Category.objects.filter(key=key.replace("\x00", "")).first()
     if category is None:
         raise NotFound()
     unit = _unit(payload.unit)

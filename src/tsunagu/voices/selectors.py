@@ -72,6 +72,8 @@ def voice_list(
     qs = Voice.objects.filter(voice_visible_q(actor)).select_related(
         "organization", "category", "unit"
     )
+    # Filters come from query strings: a NUL matches no key, and PostgreSQL refuses it.
+    status, category, unit = (v.replace("\x00", "") if v else v for v in (status, category, unit))
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status:
@@ -104,7 +106,7 @@ def voice_get(*, actor: Actor, voice_id: int) -> Voice:
 
 
 def voice_get_by_ref(*, actor: Actor, ref: str) -> Voice:
-    voice = Voice.objects.filter(ref=ref).only("pk").first()
+    voice = Voice.objects.filter(ref=ref.replace("\x00", "")).only("pk").first()
     if voice is None:
         raise NotFound()
     return voice_get(actor=actor, voice_id=voice.pk)

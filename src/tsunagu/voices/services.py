@@ -72,7 +72,9 @@ class WrongStatus(DomainError):
 
 
 def _clean_text(value: Any, *, field: str, max_len: int, required: bool) -> str:
-    text = str(value or "").replace("\r\n", "\n").strip()
+    text = str(value or "").replace("\r\n", "\n").replace("\x00", "")
+    # A lone surrogate (possible in JSON) cannot be stored in either database.
+    text = text.encode("utf-8", "replace").decode("utf-8").strip()
     if required and not text:
         raise ValidationFailed(
             _("Some values are not valid."),
@@ -651,8 +653,11 @@ def voice_merge(
             )
             existing.add(org_id)
             moved += 1
-        for sub in voice.subscriptions.all():
-            _subscribe(into, sub.user_id, now)
+        # Followers move only where they may read: a voice merged into a 都-only or
+        # named-organisations voice must not send its news to people who cannot open it.
+        for user in User.objects.filter(pk__in=voice.subscriptions.values("user_id")):
+            if Voice.objects.filter(voice_visible_q(user), pk=into.pk).exists():
+                _subscribe(into, user.pk, now)
         into.cosign_count = Cosign.objects.filter(voice=into).count()
         reached = _check_threshold(into, now)
         _touch(into, now)
@@ -687,7 +692,9 @@ def voice_outcome_add(
     clean_title = _clean_text(title, field="title", max_len=160, required=True)
     clean_url = _clean_text(url, field="url", max_len=300, required=False)
     clean_desc = _clean_text(description, field="description", max_len=NOTE_MAX, required=False)
-    if clean_url and not re.fullmatch(r"(/[^\s]*|https://[^\s/]+(/[^\s]*)?)", clean_url):
+    # "//host" and "/\host" are links to another site in a browser, not platform paths.
+    platform_or_https = r"(/(?![/\\])[^\s]*|https://[^\s/]+(/[^\s]*)?)"
+    if clean_url and not re.fullmatch(platform_or_https, clean_url):
         raise ValidationFailed(
             _("Some values are not valid."),
             code="bad_url",
@@ -797,8 +804,7 @@ def voice_subscribe(
     *, actor: Actor, voice: Voice, on: bool, now: dt.datetime | None = None
 ) -> bool:
     """Follow (or stop following) a voice one may see."""
-    if not actor.is_authenticated:
-        raise PermissionDenied()
+    require_write(actor)
     _require_visible(actor, voice)
     now = now or timezone.now()
     with transaction.atomic():

@@ -95,7 +95,7 @@ def voice_new_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in FORM_FIELDS}
-        shared = request.POST.getlist("shared_with")
+        shared = [c.replace("\x00", "") for c in request.POST.getlist("shared_with")]  # PG: no NUL
         category = next((c for c in categories if c.key == values["category"]), None)
         if category is None:
             errors["category"] = _("Choose a category.")
@@ -181,8 +181,16 @@ def _detail_context(user: Any, voice: Voice) -> dict[str, Any]:
         "cosigns": list(voice.cosigns.select_related("organization", "via_merge")),
         "outcomes": list(voice.outcomes.all()),
         "shared_with": list(voice.shared_with.all()),
-        "merged_from": list(voice.merged_from.all()),
+        # Only the linked voices the viewer may see: a voice merged into (or from) a 都-only or
+        # named-organisations voice must not show its title to anyone else.
+        "merged_into": (
+            selectors.voice_list(actor=user).filter(pk=voice.merged_into_id).first()
+            if voice.merged_into_id
+            else None
+        ),
+        "merged_from": list(selectors.voice_list(actor=user).filter(merged_into=voice)),
         "subscribed": selectors.voice_is_subscribed(actor=user, voice=voice),
+        "can_follow": can(user, Cap.WRITE),
         "own": own,
         "responder": responder,
         "can_cosign": can(user, Cap.VOICES_FILE_OWN)
@@ -230,13 +238,13 @@ def _run_action(request: HttpRequest, user: Any, voice: Voice, action: str) -> s
         services.voice_cosign(actor=user, voice=voice, comment=post.get("comment", ""))
         return _("Your organisation now supports this voice.")
     if action == "acknowledge":
-        unit = TokyoUnit.objects.filter(key=post.get("unit", "")).first()
+        unit = TokyoUnit.objects.filter(key=post.get("unit", "").replace("\x00", "")).first()
         services.voice_acknowledge(
             actor=user, voice=voice, note=post.get("note", ""), unit=unit, version=version
         )
         return _("Acknowledged. The requester has been told.")
     if action == "route":
-        unit = TokyoUnit.objects.filter(key=post.get("unit", "")).first()
+        unit = TokyoUnit.objects.filter(key=post.get("unit", "").replace("\x00", "")).first()
         if unit is None:
             raise ValidationFailed(details={"unit": _("Choose a unit.")})
         services.voice_route(
@@ -272,9 +280,10 @@ def _run_action(request: HttpRequest, user: Any, voice: Voice, action: str) -> s
         )
         return _("The delay note is published.")
     if action == "merge":
-        into = Voice.objects.filter(pk=int_or(post.get("into"), 0)).first()
-        if into is None:
-            raise ValidationFailed(details={"into": _("Choose the voice to merge into.")})
+        try:
+            into = selectors.voice_get(actor=user, voice_id=int_or(post.get("into"), 0))
+        except NotFound:
+            raise ValidationFailed(details={"into": _("Choose the voice to merge into.")}) from None
         services.voice_merge(actor=user, voice=voice, into=into, note=post.get("note", ""))
         return _("Merged. Its support now counts for %(ref)s.") % {"ref": into.ref}
     if action == "outcome":
@@ -434,9 +443,11 @@ def category_settings_view(request: HttpRequest) -> HttpResponse:
     posted_key = ""
     status = 200
     if request.method == "POST":
-        posted_key = request.POST.get("key", "")
+        posted_key = request.POST.get("key", "").replace("\x00", "")
         category = Category.objects.filter(key=posted_key).first()
-        unit = TokyoUnit.objects.filter(key=request.POST.get("unit", "")).first()
+        unit = TokyoUnit.objects.filter(
+            key=request.POST.get("unit", "").replace("\x00", "")
+        ).first()
         try:
             if category is None or unit is None:
                 raise ValidationFailed(details={"unit": _("Choose a unit.")})

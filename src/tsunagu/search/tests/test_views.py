@@ -220,3 +220,16 @@ def test_the_api_schema_names_are_prefixed():
     schemas = api.get_openapi_schema()["components"]["schemas"]
     ours = [n for n in schemas if "Search" in n]
     assert {"SearchPageOut", "SearchHitOut", "SearchKindCountOut"} <= set(ours)
+
+
+def test_dates_far_in_the_future_and_nul_filters_are_not_fatal(client_for, musashino, corpus):
+    """Rank keys past 64 bits (SQLite) and NUL (PostgreSQL) must not reach the database."""
+    client = client_for(musashino)
+    late = client.get("/search/", {"q": "移転", "until": "9999-12-30"})
+    assert late.status_code == 200 and late.context["page"].total == 3
+    future = client.get("/search/", {"q": "移転", "since": "9999-12-31"})
+    assert future.status_code == 200 and future.context["page"].total == 0
+    api = client.get("/api/v1/search/", {"q": "移転", "until": "9999-12-30"})
+    assert api.status_code == 200 and api.json()["total"] == 3
+    assert client.get("/search/", {"q": "移転", "facet": "\x00"}).status_code == 200
+    assert client.get("/api/v1/search/", {"q": "移転", "facet": "\x00"}).status_code == 200

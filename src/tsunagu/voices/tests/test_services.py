@@ -444,3 +444,14 @@ def test_dashboard_shows_own_voices_and_what_waits_on_tokyo(
     assert queue is not None
     assert queue.open_total == 2 and queue.to_acknowledge == 2
     assert [v.pk for v in queue.overdue] == [late.pk]
+
+
+@pytest.mark.parametrize("url", ["//evil.example/x", "/\\evil.example", "javascript:alert(1)"])
+def test_an_outcome_link_must_stay_on_the_platform_or_use_https(
+    tachikawa_staff, tokyo, category, url
+):
+    voice = file(tachikawa_staff, category)
+    with pytest.raises(ValidationFailed) as exc:
+        services.voice_outcome_add(actor=tokyo, voice=voice, title="成果", url=url)
+    assert exc.value.code == "bad_url" and not voice.outcomes.exists()
+    services.voice_outcome_add(actor=tokyo, voice=voice, title="成果", url="/gateway/lead-time/")

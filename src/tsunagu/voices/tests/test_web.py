@@ -219,3 +219,134 @@ def test_search_finds_voices_with_their_status_label_and_hides_tokyo_only(
     assert "内々" not in html
     own = client_for(tachikawa_staff).get("/search/", {"q": "移転"}).content.decode()
     assert "内々" in own
+
+
+def test_a_merge_never_shows_or_sends_a_hidden_voice_to_other_municipalities(
+    client_for, tachikawa_staff, musashino_staff, tokyo, category
+):
+    """A public voice merged into a 都-only one (and the reverse): the other municipality sees
+    neither the hidden voice's title on the page nor its news in notifications."""
+    from tsunagu.notifications.models import Notification
+
+    public = services.voice_file(
+        actor=musashino_staff, category=category, title="公開の要望", body="本文"
+    )
+    hidden = services.voice_file(
+        actor=tachikawa_staff,
+        category=category,
+        title="都だけの秘密の要望",
+        body="本文",
+        visibility=Visibility.TOKYO,
+    )
+    services.voice_merge(actor=tokyo, voice=public, into=hidden)
+    m = client_for(musashino_staff)
+    page = m.get(f"/voices/{public.pk}/")
+    assert page.status_code == 200 and "都だけの秘密の要望" not in page.content.decode()
+    assert not hidden.subscriptions.filter(user=musashino_staff).exists()
+    services.voice_answer(
+        actor=tokyo, voice=hidden, body="回答", reasons="理由", decision="accepted"
+    )
+    assert not Notification.objects.filter(
+        recipient=musashino_staff, kind="voices.answered"
+    ).exists()
+    # The reverse: a 都-only voice merged into a public one is not listed on the public one.
+    secret = services.voice_file(
+        actor=tachikawa_staff,
+        category=category,
+        title="別の都だけの要望",
+        body="本文",
+        visibility=Visibility.TOKYO,
+    )
+    target = services.voice_file(
+        actor=musashino_staff, category=category, title="統合先の要望", body="本文"
+    )
+    services.voice_merge(actor=tokyo, voice=secret, into=target)
+    assert "別の都だけの要望" not in m.get(f"/voices/{target.pk}/").content.decode()
+    assert "別の都だけの要望" in client_for(tokyo).get(f"/voices/{target.pk}/").content.decode()
+
+
+def test_merge_form_does_not_tell_hidden_voices_from_missing_ones(
+    client_for, tachikawa_staff, musashino_staff, category
+):
+    hidden = services.voice_file(
+        actor=tachikawa_staff,
+        category=category,
+        title="都のみ",
+        body="本文",
+        visibility=Visibility.TOKYO,
+    )
+    own = services.voice_file(actor=musashino_staff, category=category, title="題", body="本文")
+    m = client_for(musashino_staff)
+    to_hidden = m.post(f"/voices/{own.pk}/", {"action": "merge", "into": hidden.pk})
+    to_missing = m.post(f"/voices/{own.pk}/", {"action": "merge", "into": hidden.pk + 999})
+    assert to_hidden.status_code == to_missing.status_code
+
+
+def test_auditors_cannot_follow_a_voice(client_for, tachikawa_staff, auditor, category):
+    from tsunagu.core.errors import PermissionDenied
+
+    voice = services.voice_file(actor=tachikawa_staff, category=category, title="題", body="本文")
+    with pytest.raises(PermissionDenied):
+        services.voice_subscribe(actor=auditor, voice=voice, on=True)
+    c = client_for(auditor)
+    assert 'value="subscribe"' not in c.get(f"/voices/{voice.pk}/").content.decode()
+    c.post(f"/voices/{voice.pk}/", {"action": "subscribe"})
+    assert c.put(f"/api/v1/voices/{voice.ref}/subscription").status_code == 403
+    assert not voice.subscriptions.filter(user=auditor).exists()
+
+
+def test_nul_and_lone_surrogates_are_bad_input_not_server_errors(
+    client_for, tachikawa_staff, musashino_staff, tokyo, category
+):
+    """JSON can carry a lone surrogate and NUL; PostgreSQL refuses NUL even in a filter."""
+    voice = services.voice_file(actor=tachikawa_staff, category=category, title="題", body="本文")
+    m = client_for(musashino_staff)
+    r = m.post(
+        "/api/v1/voices/",
+        '{"category": "security-cloud", "title": "x\\ud800y\\u0000", "body": "b"}',
+        content_type="application/json",
+    )
+    assert r.status_code == 201 and r.json()["title"] == "x?y"
+    r = m.post(
+        f"/api/v1/voices/{voice.ref}/cosign",
+        '{"comment": "a\\u0000b"}',
+        content_type="application/json",
+    )
+    assert r.status_code == 201
+    r = client_for(tokyo).post(
+        f"/api/v1/voices/{voice.ref}/acknowledge",
+        '{"note": "x\\ud800", "unit": "a\\u0000"}',
+        content_type="application/json",
+    )
+    assert r.status_code == 422 and r.json()["code"] == "unknown_unit"
+    for path in ("/voices/?status=%00x&category=%00&unit=%00", "/api/v1/voices/?status=%00x"):
+        assert m.get(path).status_code == 200, path
+    assert m.get("/api/v1/voices/%00x").status_code == 404
+    assert (
+        client_for(tokyo)
+        .post(f"/voices/{voice.pk}/", {"action": "route", "unit": "\x00"})
+        .status_code
+        == 422
+    )
+
+
+def test_the_api_list_does_not_query_per_voice(
+    client_for, tachikawa_staff, musashino_staff, category, django_assert_max_num_queries
+):
+    def add(n):
+        for i in range(n):
+            v = services.voice_file(
+                actor=tachikawa_staff, category=category, title=f"題{i}", body="本文"
+            )
+            services.voice_cosign(actor=musashino_staff, voice=v)
+
+    add(2)
+    m = client_for(musashino_staff)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as few:
+        assert len(m.get("/api/v1/voices/").json()) == 2
+    add(8)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert len(m.get("/api/v1/voices/").json()) == 10
