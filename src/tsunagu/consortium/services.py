@@ -34,6 +34,7 @@ from tsunagu.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from tsunagu.core.models import Organization
 from tsunagu.core.permissions import Actor, can, require_write
 from tsunagu.core.roles import MUNICIPAL_ROLES, Cap
+from tsunagu.notifications.selectors import recipient_list
 from tsunagu.notifications.services import notification_send
 
 from .adapters import STANCES, quorum
@@ -118,12 +119,11 @@ def _require_secretariat(actor: Actor, group: JointUseGroup) -> Membership:
 
 
 def _staff(org_ids: Iterable[int], *, exclude: Actor | None = None) -> list[User]:
-    qs = User.objects.filter(
-        is_active=True, organization_id__in=list(org_ids), role__in=list(MUNICIPAL_ROLES)
+    return recipient_list(
+        organization_ids=org_ids,
+        roles=MUNICIPAL_ROLES,
+        exclude_id=exclude.pk if exclude is not None else None,
     )
-    if exclude is not None:
-        qs = qs.exclude(pk=exclude.pk)
-    return list(qs)
 
 
 def _check_version(obj: Any, expected: int | None) -> None:

@@ -24,6 +24,7 @@ from tsunagu.core.errors import Conflict, NotFound, PermissionDenied, Validation
 from tsunagu.core.models import NetworkModel, Organization
 from tsunagu.core.permissions import Actor, can, require_write
 from tsunagu.core.roles import MUNICIPAL_ROLES, Cap, Role
+from tsunagu.notifications.selectors import recipient_list
 from tsunagu.notifications.services import notification_send
 
 from . import search_docs
@@ -181,17 +182,11 @@ def _index(docs: Iterable[IndexDoc]) -> None:
 
 
 def _org_staff(org_id: int) -> list[User]:
-    return list(
-        User.objects.filter(
-            organization_id=org_id, is_active=True, role__in=[str(r) for r in MUNICIPAL_ROLES]
-        )
-    )
+    return recipient_list(organization_ids=[org_id], roles=MUNICIPAL_ROLES)
 
 
 def _managers() -> list[User]:
-    return list(
-        User.objects.filter(is_active=True, role__in=[Role.TOKYO_ADMIN, Role.TOKYO_COORDINATOR])
-    )
+    return recipient_list(roles=[Role.TOKYO_ADMIN, Role.TOKYO_COORDINATOR])
 
 
 # --------------------------------------------------------------------------- projects

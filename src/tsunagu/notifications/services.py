@@ -94,8 +94,10 @@ def notification_send(
 def notify_role(
     *, role: str, kind: str, params: Mapping[str, Any], url: str = ""
 ) -> list[Notification]:
+    from .selectors import recipient_list
+
     return notification_send(
-        recipients=User.objects.filter(role=role, is_active=True), kind=kind, params=params, url=url
+        recipients=recipient_list(roles=[role]), kind=kind, params=params, url=url
     )
 
 

@@ -8,7 +8,7 @@ once) and records an audit entry; notifications go out at each step.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -21,8 +21,9 @@ from tsunagu.core.audit import audit_record
 from tsunagu.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from tsunagu.core.models import Organization
 from tsunagu.core.permissions import Actor, can, require_write
-from tsunagu.core.roles import Cap, Role
+from tsunagu.core.roles import MUNICIPAL_ROLES, Cap, Role
 from tsunagu.engines.matching.solve import solve
+from tsunagu.notifications.selectors import recipient_list
 from tsunagu.notifications.services import notification_send
 
 from . import adapters
@@ -47,21 +48,12 @@ from .models import (
 MAX_SKILLS = 6
 
 
-def _users(*, org_id: int | None = None, roles: Iterable[str] = ()) -> list[User]:
-    qs = User.objects.filter(is_active=True)
-    if org_id is not None:
-        qs = qs.filter(organization_id=org_id)
-    if roles:
-        qs = qs.filter(role__in=list(roles))
-    return list(qs)
-
-
 def _coordinators() -> list[User]:
-    return _users(roles=[Role.TOKYO_COORDINATOR, Role.TOKYO_ADMIN])
+    return recipient_list(roles=[Role.TOKYO_COORDINATOR, Role.TOKYO_ADMIN])
 
 
 def _org_staff(org_id: int) -> list[User]:
-    return _users(org_id=org_id, roles=[Role.MUNI_CIO, Role.MUNI_STAFF, Role.MUNI_DX_LEADER])
+    return recipient_list(organization_ids=[org_id], roles=MUNICIPAL_ROLES)
 
 
 def _require_own_request(actor: Actor, organization_id: int) -> None:

@@ -25,6 +25,7 @@ from tsunagu.core.errors import Conflict, DomainError, NotFound, PermissionDenie
 from tsunagu.core.models import Organization
 from tsunagu.core.permissions import Actor, can, require_write
 from tsunagu.core.roles import Cap, Role
+from tsunagu.notifications.selectors import recipient_list
 from tsunagu.notifications.services import notification_send
 
 from .models import (
@@ -93,18 +94,10 @@ def _clean_text(value: Any, *, field: str, max_len: int, required: bool) -> str:
     return text
 
 
-def _responders() -> list[User]:
-    return list(
-        User.objects.filter(
-            is_active=True,
-            role__in=[Role.TOKYO_ADMIN, Role.TOKYO_COORDINATOR, Role.TOKYO_SECOPS],
-        )
-    )
-
-
 def _unit_people(unit: TokyoUnit) -> list[User]:
+    """The unit's members, or — for a unit with none yet — 都's coordinators and admins."""
     people = [u for u in unit.members.all() if u.is_active]
-    return people or [u for u in _responders() if u.role != Role.TOKYO_SECOPS]
+    return people or recipient_list(roles=[Role.TOKYO_ADMIN, Role.TOKYO_COORDINATOR])
 
 
 def _subscribers(voice: Voice, *, exclude: Actor | None = None) -> list[User]:
@@ -118,17 +111,17 @@ def _subscribe(voice: Voice, user_id: int, now: dt.datetime) -> None:
     Subscription.objects.get_or_create(voice=voice, user_id=user_id, defaults={"at": now})
 
 
-def _lock(voice: Voice) -> Voice:
-    """The voice row, locked for this transaction, with the version checked by callers."""
+def _lock_for_change(voice: Voice, version: int | None = None, *, closed_ok: bool = False) -> Voice:
+    """The voice row, locked for this transaction: still the version the caller saw (when it
+    says which), not merged, and not closed unless ``closed_ok``."""
     locked = Voice.objects.select_for_update().filter(pk=voice.pk).first()
     if locked is None:
         raise NotFound()
-    return locked
-
-
-def _check_version(voice: Voice, version: int | None) -> None:
-    if version is not None and voice.version != version:
+    if version is not None and locked.version != version:
         raise Conflict()
+    if locked.status == Status.MERGED or (locked.status == Status.CLOSED and not closed_ok):
+        raise VoiceClosed()
+    return locked
 
 
 def _move(
@@ -189,11 +182,6 @@ def _require_requester(actor: Actor, voice: Voice) -> None:
     require_write(actor)
     if not can(actor, Cap.VOICES_FILE_OWN) or actor.organization_id != voice.organization_id:
         raise PermissionDenied(_("Only the organisation that filed this voice can do this."))
-
-
-def _require_not_final(voice: Voice) -> None:
-    if voice.status in FINAL_STATUSES:
-        raise VoiceClosed()
 
 
 def _require_visible(actor: Actor, voice: Voice) -> None:
@@ -312,8 +300,7 @@ def voice_cosign(
     text = _clean_text(comment, field="comment", max_len=COMMENT_MAX, required=False)
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice)
         if voice.organization_id == actor.organization_id:
             raise ValidationFailed(
                 _("Your organisation filed this voice; it already counts as its support."),
@@ -390,9 +377,7 @@ def voice_acknowledge(
     text = _clean_text(note, field="note", max_len=NOTE_MAX, required=False)
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        _check_version(voice, version)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice, version)
         if voice.status != Status.RECEIVED:
             raise WrongStatus(_("This voice has already been acknowledged."))
         if unit is not None and unit.pk != voice.unit_id:
@@ -428,9 +413,7 @@ def voice_route(
     text = _clean_text(note, field="note", max_len=NOTE_MAX, required=False)
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        _check_version(voice, version)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice, version)
         if voice.status not in OPEN_STATUSES:
             raise WrongStatus(_("Only an open voice can be handed to another unit."))
         if unit.pk == voice.unit_id:
@@ -479,9 +462,7 @@ def voice_start_study(
     text = _clean_text(note, field="note", max_len=NOTE_MAX, required=False)
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        _check_version(voice, version)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice, version)
         if voice.status != Status.ACKNOWLEDGED:
             raise WrongStatus()
         _move(voice, Status.UNDER_STUDY, actor=actor, now=now, note=text)
@@ -527,9 +508,7 @@ def voice_answer(
         raise ValidationFailed(_("Some values are not valid."), details=errors)
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        _check_version(voice, version)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice, version)
         if voice.status == Status.RECEIVED:
             voice.acknowledged_at = now
             _move(voice, Status.ACKNOWLEDGED, actor=actor, now=now)
@@ -586,9 +565,7 @@ def voice_delay_note(
             details={"expected_at": _("Give the new expected date (today or later).")},
         )
     with transaction.atomic():
-        voice = _lock(voice)
-        _check_version(voice, version)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice, version)
         if voice.status not in OPEN_STATUSES:
             raise WrongStatus(_("A delay note is for a voice that is still waiting for an answer."))
         message = Message.objects.create(
@@ -637,7 +614,8 @@ def voice_merge(
         if len(locked) != 2:
             raise NotFound()
         voice, into = locked[voice.pk], locked[into.pk]
-        _require_not_final(voice)
+        if voice.status in FINAL_STATUSES:
+            raise VoiceClosed()
         if into.status in FINAL_STATUSES:
             raise VoiceClosed(_("The voice to merge into is closed."))
         moved = 0
@@ -702,9 +680,7 @@ def voice_outcome_add(
         )
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        if voice.status == Status.MERGED:
-            raise VoiceClosed()
+        voice = _lock_for_change(voice, closed_ok=True)
         outcome = Outcome.objects.create(
             voice=voice,
             title=clean_title,
@@ -736,8 +712,7 @@ def voice_reply(
     text = _clean_text(body, field="body", max_len=BODY_MAX, required=True)
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice)
         if voice.status not in ANSWERED_STATUSES:
             raise WrongStatus(_("You can reply once 都 has answered."))
         message = Message.objects.create(
@@ -775,8 +750,7 @@ def voice_close(
     text = _clean_text(note, field="note", max_len=NOTE_MAX, required=False)
     now = now or timezone.now()
     with transaction.atomic():
-        voice = _lock(voice)
-        _require_not_final(voice)
+        voice = _lock_for_change(voice)
         if voice.status not in ANSWERED_STATUSES:
             raise WrongStatus(_("A voice can be closed once 都 has answered."))
         voice.closed_at = now
